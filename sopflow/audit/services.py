@@ -1,0 +1,91 @@
+"""Writing audit events. `record` must be called inside the caller's transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import models, transaction
+
+from sopflow.core import request_context
+from sopflow.core.clock import clock
+
+from .models import AuditChainHead, AuditEvent
+
+GENESIS = "0" * 64
+
+
+def record(*, actor: Any | None, action: str, obj: models.Model | None = None,
+           changes: dict[str, Any] | None = None, company_id: int | None = None,
+           actor_label: str = "", object_repr: str = "") -> AuditEvent:
+    """Append one event to the chain, in the caller's transaction.
+
+    The chain head row is locked (SELECT … FOR UPDATE on PostgreSQL; SQLite serialises writers
+    with IMMEDIATE transactions), so two writers never compute from the same previous hash.
+    Raises TransactionManagementError when called outside `transaction.atomic()`.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("audit.record must run inside the write's transaction")
+    context = request_context.current()
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    event = AuditEvent(
+        occurred_at=clock.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=actor_label or (str(actor) if actor is not None else "系统"),
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=(object_repr or (str(obj) if obj is not None else ""))[:200],
+        company_id=company_id if company_id is not None else _company_of(obj, actor),
+        changes=_jsonable(changes or {}),
+        ip=context.ip,
+        user_agent=context.user_agent,
+        channel=context.channel,
+        prev_hash=head.last_hash,
+    )
+    event.hash = compute_hash(event, head.last_hash)
+    event.save()
+    AuditChainHead.objects.filter(pk=1).update(last_hash=event.hash, last_event_id=event.pk)
+    return event
+
+
+def compute_hash(event: AuditEvent, prev_hash: str) -> str:
+    """Hash of an event's content chained to `prev_hash`. Must stay stable across versions."""
+    payload = {
+        "prev": prev_hash,
+        "at": _iso(event.occurred_at),
+        "actor": event.actor_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "object": [event.object_type, event.object_id, event.object_repr],
+        "company": event.company_id,
+        "changes": event.changes,
+        "ip": event.ip,
+        "ua": event.user_agent,
+        "channel": event.channel,
+    }
+    data = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """{field: [old, new]} for the fields whose value changed."""
+    return {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _company_of(obj: models.Model | None, actor: Any | None) -> int | None:
+    for candidate in (obj, actor):
+        company_id = getattr(candidate, "company_id", None)
+        if company_id is not None:
+            return int(company_id)
+    return None
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))

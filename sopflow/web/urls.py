@@ -1,0 +1,12 @@
+"""Web UI routes. Each domain has web/<domain>/urls.py; included here under its prefix."""
+
+from django.urls import include, path
+
+app_name = "web"
+
+urlpatterns = [
+    path("", include("sopflow.web.home.urls")),
+    path("", include("sopflow.web.accounts.urls")),
+    path("org/", include("sopflow.web.org.urls")),
+    path("audit/", include("sopflow.web.audit.urls")),
+]
