@@ -15,9 +15,10 @@ api = NinjaAPI(
 )
 errors.install(api)
 
-from . import me, org  # noqa: E402  (routers register after the api object exists)
+from . import me, org, org_sync  # noqa: E402  (routers register after the api object exists)
 
 api.add_router("/me", me.router)
 api.add_router("/org", org.router)
+api.add_router("/org/sync", org_sync.router)
 
 urlpatterns = api.urls[0]
