@@ -15,7 +15,9 @@ import pytest
 from sopflow.org.models import Company, Department, RoleAssignment, User
 
 CHROMIUM = os.environ.get("SOPFLOW_CHROMIUM", "/usr/bin/chromium")
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+os.environ.setdefault(
+    "DJANGO_ALLOW_ASYNC_UNSAFE", "true"
+)  # Playwright's sync API runs an event loop
 
 
 @pytest.fixture
@@ -52,8 +54,15 @@ def bob(company: Company, marketing: Department) -> User:
 def alice(company: Company, marketing: Department, bob: User) -> User:
     from sopflow.org.tests.builders import build_user
 
-    return build_user(company, employee_no="A001", name="张敏", department=marketing, manager=bob,
-                      phone="13800001111", email="alice@example.cn")
+    return build_user(
+        company,
+        employee_no="A001",
+        name="张敏",
+        department=marketing,
+        manager=bob,
+        phone="13800001111",
+        email="alice@example.cn",
+    )
 
 
 @pytest.fixture
@@ -102,6 +111,7 @@ def auditor(company: Company) -> User:
 
 # --- browser -----------------------------------------------------------------------------------
 
+
 def _chromium_available() -> bool:
     return os.path.exists(CHROMIUM) or shutil.which("chromium") is not None
 
@@ -109,16 +119,25 @@ def _chromium_available() -> bool:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not _chromium_available():
-        pytest.skip(f"!!! {CHROMIUM} not found: browser tests SKIPPED (apt-get install chromium) !!!")
+        pytest.skip(
+            f"!!! {CHROMIUM} not found: browser tests SKIPPED (apt-get install chromium) !!!"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
             executable_path=CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium"),
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ],
         )
         yield instance
         instance.close()
@@ -126,14 +145,19 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(params=["phone", "desktop"])
 def viewport(request: pytest.FixtureRequest) -> dict[str, int]:
-    return {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1440, "height": 900}}[request.param]
+    return {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1440, "height": 900}}[
+        request.param
+    ]
 
 
 @pytest.fixture
 def page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh browser page (desktop size unless the test also asks for `viewport`)."""
-    size = request.getfixturevalue("viewport") if "viewport" in request.fixturenames else {
-        "width": 1440, "height": 900}
+    size = (
+        request.getfixturevalue("viewport")
+        if "viewport" in request.fixturenames
+        else {"width": 1440, "height": 900}
+    )
     context = browser.new_context(viewport=size, locale="zh-CN", base_url=live_server.url)
     context.set_default_timeout(15_000)
     page = context.new_page()

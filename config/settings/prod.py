@@ -8,7 +8,10 @@ from .base import *  # noqa: F403
 from .base import env_bool
 
 DEBUG = False
-if os.environ.get("SECRET_KEY", "").startswith("dev-only") or len(os.environ.get("SECRET_KEY", "")) < 50:
+if (
+    os.environ.get("SECRET_KEY", "").startswith("dev-only")
+    or len(os.environ.get("SECRET_KEY", "")) < 50
+):
     raise ImproperlyConfigured("Set SECRET_KEY to a random value of at least 50 characters.")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

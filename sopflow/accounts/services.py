@@ -17,7 +17,7 @@ from sopflow.org.models import User
 
 from .models import ApiToken
 
-TOKEN_PREFIX = "sop_"
+TOKEN_PREFIX = "sop_"  # noqa: S105  (a public marker, not a secret)
 MAX_ACTIVE_TOKENS = 20
 
 
@@ -42,10 +42,19 @@ def create_token(*, actor: User, name: str, expires_in_days: int | None = None) 
         secret = secrets.token_urlsafe(32)
         now = clock.now()
         token = ApiToken.objects.create(
-            user=actor, name=name, prefix=prefix, secret_hash=_hash(secret), created_at=now,
-            expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None)
-        record(actor=actor, action="accounts.token.created", obj=token,
-               changes={"name": name, "prefix": prefix, "expires_at": token.expires_at})
+            user=actor,
+            name=name,
+            prefix=prefix,
+            secret_hash=_hash(secret),
+            created_at=now,
+            expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
+        )
+        record(
+            actor=actor,
+            action="accounts.token.created",
+            obj=token,
+            changes={"name": name, "prefix": prefix, "expires_at": token.expires_at},
+        )
     return IssuedToken(token, f"{TOKEN_PREFIX}{prefix}_{secret}")
 
 
@@ -58,7 +67,12 @@ def revoke_token(*, actor: User, token_id: int) -> ApiToken:
         if token.revoked_at is None:
             token.revoked_at = clock.now()
             token.save(update_fields=["revoked_at"])
-            record(actor=actor, action="accounts.token.revoked", obj=token, changes={"prefix": token.prefix})
+            record(
+                actor=actor,
+                action="accounts.token.revoked",
+                obj=token,
+                changes={"prefix": token.prefix},
+            )
     return token
 
 
@@ -66,7 +80,7 @@ def authenticate_token(plaintext: str, *, now: datetime | None = None) -> User |
     """The active owner of a valid token, or None. Constant-time comparison of the hash."""
     if not plaintext.startswith(TOKEN_PREFIX):
         return None
-    prefix, _, secret = plaintext[len(TOKEN_PREFIX):].partition("_")
+    prefix, _, secret = plaintext[len(TOKEN_PREFIX) :].partition("_")
     if not prefix or not secret:
         return None
     token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()

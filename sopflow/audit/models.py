@@ -14,8 +14,9 @@ class AuditEvent(models.Model):
     """
 
     occurred_at = models.DateTimeField(db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor_label = models.CharField(max_length=120, blank=True)
     action = models.CharField(max_length=80, db_index=True)
     object_type = models.CharField(max_length=60, blank=True)
@@ -42,3 +43,6 @@ class AuditChainHead(models.Model):
 
     last_hash = models.CharField(max_length=64, default="0" * 64)
     last_event_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"audit chain head at event {self.last_event_id}"

@@ -15,8 +15,14 @@ class DomainError(Exception):
     status: ClassVar[int] = 400
     default_code: ClassVar[str] = "invalid"
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
-                 details: list[dict[str, object]] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        details: list[dict[str, object]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = str(message)
         self.code = code or self.default_code

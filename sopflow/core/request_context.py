@@ -19,11 +19,12 @@ class RequestContext:
     channel: str = "system"  # web | api | system
 
 
-_current: ContextVar[RequestContext] = ContextVar("sopflow_request_context", default=RequestContext())
+_SYSTEM = RequestContext()
+_current: ContextVar[RequestContext | None] = ContextVar("sopflow_request_context", default=None)
 
 
 def current() -> RequestContext:
-    return _current.get()
+    return _current.get() or _SYSTEM
 
 
 @contextmanager

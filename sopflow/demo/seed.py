@@ -12,19 +12,27 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from sopflow.audit.services import record
-
 from sopflow.org import services
 from sopflow.org.models import Company, Department, Position, RoleAssignment, User
 
-DEMO_PASSWORD = "sopflow2026"
+DEMO_PASSWORD = "sopflow2026"  # noqa: S105  (the published demo password, printed by make run)
 COMPANY_CODE = "huaqi"
 
 # (code, name, parent code)
 DEPARTMENTS = [
-    ("gm", "总经办", None), ("admin", "行政部", None), ("hr", "人事部", None), ("finance", "财务部", None),
-    ("marketing", "市场部", None), ("design", "设计部", None), ("sales", "销售部", None),
-    ("sales-north", "华北组", "sales"), ("sales-south", "华南组", "sales"), ("sales-southwest", "西南组", "sales"),
-    ("rd", "研发部", None), ("product", "产品部", None), ("it", "IT部", None),
+    ("gm", "总经办", None),
+    ("admin", "行政部", None),
+    ("hr", "人事部", None),
+    ("finance", "财务部", None),
+    ("marketing", "市场部", None),
+    ("design", "设计部", None),
+    ("sales", "销售部", None),
+    ("sales-north", "华北组", "sales"),
+    ("sales-south", "华南组", "sales"),
+    ("sales-southwest", "西南组", "sales"),
+    ("rd", "研发部", None),
+    ("product", "产品部", None),
+    ("it", "IT部", None),
 ]
 
 # (code, name, responsibilities)
@@ -105,8 +113,12 @@ PEOPLE = [
     Person("E102", "于洋", "it", "it-engineer", "E100"),
 ]
 
-ROLES = [("E020", RoleAssignment.Role.HR_ADMIN), ("E021", RoleAssignment.Role.HR_ADMIN),
-         ("E013", RoleAssignment.Role.PROCESS_ADMIN), ("E033", RoleAssignment.Role.AUDITOR)]
+ROLES = [
+    ("E020", RoleAssignment.Role.HR_ADMIN),
+    ("E021", RoleAssignment.Role.HR_ADMIN),
+    ("E013", RoleAssignment.Role.PROCESS_ADMIN),
+    ("E033", RoleAssignment.Role.AUDITOR),
+]
 
 # Shown in README and printed by `make run`.
 DEMO_LOGINS = [
@@ -133,41 +145,69 @@ def seed_demo(*, password: str = DEMO_PASSWORD) -> Company:
     if existing is not None:
         return existing
     with transaction.atomic():
-        group = services.create_company(actor=None, name="华启集团", code="huaqi-group", short_name="华启集团")
-        company = services.create_company(actor=None, name="华启科技有限公司", code=COMPANY_CODE,
-                                          short_name="华启科技", parent=group)
+        group = services.create_company(
+            actor=None, name="华启集团", code="huaqi-group", short_name="华启集团"
+        )
+        company = services.create_company(
+            actor=None,
+            name="华启科技有限公司",
+            code=COMPANY_CODE,
+            short_name="华启科技",
+            parent=group,
+        )
         departments: dict[str, Department] = {}
         for index, (code, name, parent_code) in enumerate(DEPARTMENTS):
             departments[code] = services.create_department(
-                actor=None, company=company, name=name, code=code, sort_order=index * 10,
-                parent=departments[parent_code] if parent_code else None)
+                actor=None,
+                company=company,
+                name=name,
+                code=code,
+                sort_order=index * 10,
+                parent=departments[parent_code] if parent_code else None,
+            )
         positions: dict[str, Position] = {
-            code: services.create_position(actor=None, company=company, name=name, code=code,
-                                           responsibilities=text)
+            code: services.create_position(
+                actor=None, company=company, name=name, code=code, responsibilities=text
+            )
             for code, name, text in POSITIONS
         }
         people: dict[str, User] = {}
         for index, person in enumerate(PEOPLE):
             people[person.no] = services.create_employee(
-                actor=None, company=company, employee_no=person.no, name=person.name,
+                actor=None,
+                company=company,
+                employee_no=person.no,
+                name=person.name,
                 phone=f"1380000{index + 1:04d}",
-                email=f"{person.no.lower()}@huaqi.example.cn", department=departments[person.department],
+                email=f"{person.no.lower()}@huaqi.example.cn",
+                department=departments[person.department],
                 position=positions[person.position],
                 manager=people[person.manager] if person.manager else None,
-                title=person.title, hired_on=date(2022, 3, 1))
+                title=person.title,
+                hired_on=date(2022, 3, 1),
+            )
         for person in PEOPLE:
             if person.head:
-                services.update_department(actor=None, department=departments[person.department],
-                                           heads=[people[person.no]])
+                services.update_department(
+                    actor=None, department=departments[person.department], heads=[people[person.no]]
+                )
         # 销售部's teams: the 华北组 lead also helps in 市场部 (a secondary department).
         people["E061"].secondary_departments.add(departments["marketing"])
-        admin = services.create_employee(actor=None, company=company, employee_no="admin", name="系统管理员",
-                                         department=departments["it"],
-                                         email="admin@huaqi.example.cn", title="系统管理员")
+        admin = services.create_employee(
+            actor=None,
+            company=company,
+            employee_no="admin",
+            name="系统管理员",
+            department=departments["it"],
+            email="admin@huaqi.example.cn",
+            title="系统管理员",
+        )
         services.assign_role(actor=None, user=admin, role=RoleAssignment.Role.SYSTEM_ADMIN)
         # One hash for everybody: hashing 45 passwords one by one takes ~40 s.
         User.objects.filter(company=company).update(password=make_password(password))
-        record(actor=None, action="demo.passwords.set", obj=company, changes={"users": len(PEOPLE) + 1})
+        record(
+            actor=None, action="demo.passwords.set", obj=company, changes={"users": len(PEOPLE) + 1}
+        )
         for number, role in ROLES:
             services.assign_role(actor=None, user=people[number], role=role, company=company)
     return company

@@ -35,15 +35,20 @@ class ConditionError(ValueError):
     """The condition itself is malformed (not the data it is applied to)."""
 
 
-def evaluate(condition: Mapping[str, Json] | None, resolve: Resolver,
-             belongs: Membership | None = None) -> bool:
+def evaluate(
+    condition: Mapping[str, Json] | None, resolve: Resolver, belongs: Membership | None = None
+) -> bool:
     """True when `condition` holds for the operands `resolve` returns."""
     if not condition:
         return True
     if "all" in condition:
-        return all(evaluate(_mapping(part), resolve, belongs) for part in _sequence(condition["all"]))
+        return all(
+            evaluate(_mapping(part), resolve, belongs) for part in _sequence(condition["all"])
+        )
     if "any" in condition:
-        return any(evaluate(_mapping(part), resolve, belongs) for part in _sequence(condition["any"]))
+        return any(
+            evaluate(_mapping(part), resolve, belongs) for part in _sequence(condition["any"])
+        )
     if "not" in condition:
         return not evaluate(_mapping(condition["not"]), resolve, belongs)
     return _leaf(condition, resolve, belongs)
@@ -101,30 +106,51 @@ def _leaf(condition: Mapping[str, Json], resolve: Resolver, belongs: Membership 
     if op in ("belongs_to", "not_belongs_to"):
         if belongs is None:
             raise ConditionError("'belongs_to' needs a membership function")
-        containers = list(expected) if isinstance(expected, Sequence) and not isinstance(expected, str) else [expected]
-        values = list(actual) if isinstance(actual, Sequence) and not isinstance(actual, str) else [actual]
+        containers = (
+            list(expected)
+            if isinstance(expected, Sequence) and not isinstance(expected, str)
+            else [expected]
+        )
+        values = (
+            list(actual)
+            if isinstance(actual, Sequence) and not isinstance(actual, str)
+            else [actual]
+        )
         hit = any(v is not None and belongs(v, c) for v in values for c in containers)
         return hit if op == "belongs_to" else not hit
     if op in SET_OPS:
         return _set_op(op, actual, expected)
     if _is_empty(actual):
         return op == "ne" and not _is_empty(expected)
-    if op == "between":
-        assert isinstance(expected, Sequence)
+    if op == "between" and isinstance(expected, Sequence):
         low, high = expected[0], expected[1]
         return _compare(actual, low) >= 0 and _compare(actual, high) <= 0
     result = _compare(actual, expected)
-    return {"eq": result == 0, "ne": result != 0, "gt": result > 0, "ge": result >= 0,
-            "lt": result < 0, "le": result <= 0}[op]
+    return {
+        "eq": result == 0,
+        "ne": result != 0,
+        "gt": result > 0,
+        "ge": result >= 0,
+        "lt": result < 0,
+        "le": result <= 0,
+    }[op]
 
 
 def _set_op(op: str, actual: object, expected: Json) -> bool:
-    options = [str(item) for item in expected] if isinstance(expected, Sequence) and not isinstance(expected, str) else [str(expected)]
+    options = (
+        [str(item) for item in expected]
+        if isinstance(expected, Sequence) and not isinstance(expected, str)
+        else [str(expected)]
+    )
     if op in ("in", "not_in"):
-        values = [str(v) for v in actual] if isinstance(actual, (list, tuple, set)) else [str(actual)]
+        values = (
+            [str(v) for v in actual] if isinstance(actual, (list, tuple, set)) else [str(actual)]
+        )
         hit = actual is not None and any(value in options for value in values)
         return hit if op == "in" else not hit
-    haystack = actual if isinstance(actual, (list, tuple, set)) else ([] if actual is None else [actual])
+    haystack = (
+        actual if isinstance(actual, (list, tuple, set)) else ([] if actual is None else [actual])
+    )
     text_hit = isinstance(actual, str) and any(option in actual for option in options)
     hit = text_hit or any(str(item) in options for item in haystack)
     return hit if op == "contains" else not hit
@@ -162,7 +188,11 @@ def _text(value: object) -> str:
 
 
 def _is_empty(value: object) -> bool:
-    return value is None or value == "" or (isinstance(value, (list, tuple, set, dict)) and len(value) == 0)
+    return (
+        value is None
+        or value == ""
+        or (isinstance(value, (list, tuple, set, dict)) and len(value) == 0)
+    )
 
 
 def _mapping(value: Json) -> Mapping[str, Json]:

@@ -34,15 +34,44 @@ class Command(BaseCommand):
             self.stdout.write("首次启动：正在创建演示公司 华启科技 …")
             seed_demo()
         env = os.environ.copy()
-        children = [subprocess.Popen([
-            sys.executable, "-m", "granian", "--interface", "wsgi", "config.wsgi:application",
-            "--host", options["host"], "--port", str(options["port"]),
-            "--workers", str(options["workers"]), "--blocking-threads", "4", "--no-ws",
-        ], env=env)]
+        names = ["granian"] if options["no_worker"] else ["granian", "db_worker"]
+        children = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "granian",
+                    "--interface",
+                    "wsgi",
+                    "config.wsgi:application",
+                    "--host",
+                    options["host"],
+                    "--port",
+                    str(options["port"]),
+                    "--workers",
+                    str(options["workers"]),
+                    "--blocking-threads",
+                    "4",
+                    "--no-ws",
+                ],
+                env=env,
+            )
+        ]
         if not options["no_worker"]:
-            children.append(subprocess.Popen([
-                sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "1",
-            ], env=env))
+            children.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "manage.py",
+                        "db_worker",
+                        "--queue-name",
+                        "*",
+                        "--interval",
+                        "1",
+                    ],
+                    env=env,
+                )
+            )
         url = f"http://{options['host']}:{options['port']}"
         lines = [f"\nsopflow 已启动：{url}", f"演示账号（密码均为 {DEMO_PASSWORD}）："]
         lines += [f"  {login:<6} {who}" for login, who in DEMO_LOGINS]
@@ -57,10 +86,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         while not stopping:
-            for child in children:
+            for name, child in zip(names, children, strict=True):
                 if child.poll() is not None:
-                    self.stderr.write(f"子进程 {child.args[2] if len(child.args) > 2 else child.args} 已退出 "
-                                      f"(代码 {child.returncode})，正在停止。")
+                    self.stderr.write(f"子进程 {name} 已退出（代码 {child.returncode}），正在停止。")
                     stopping = True
             time.sleep(0.5)
         for child in children:

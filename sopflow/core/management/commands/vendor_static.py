@@ -32,7 +32,9 @@ class Command(BaseCommand):
         node_modules = Path(settings.BASE_DIR) / "node_modules"
         target_root = Path(settings.BASE_DIR) / "build" / "vendor"
         if not node_modules.is_dir():
-            raise CommandError("node_modules/ is missing: run `npm ci` first (make does this for you).")
+            raise CommandError(
+                "node_modules/ is missing: run `npm ci` first (make does this for you)."
+            )
         copied = 0
         for source_name, target_name in FILES.items():
             source = node_modules / source_name
