@@ -1,0 +1,1 @@
+"""SOP form templates, immutable versions, submissions and their attachments."""
