@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from sopflow.core.clock import clock
+
 
 class ApiToken(models.Model):
     """`sop_<prefix>_<secret>`: shown once at creation; `prefix` finds the row, the hash proves it.
@@ -12,7 +14,9 @@ class ApiToken(models.Model):
     A token works only while it is not revoked, not expired and its owner is active.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField("名称", max_length=60)
     prefix = models.CharField(max_length=12, unique=True)
     secret_hash = models.CharField(max_length=64)
@@ -26,3 +30,12 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (sop_{self.prefix}_…)"
+
+    @property
+    def status(self) -> str:
+        """`revoked`, `expired` or `active` (the owner's state is not considered here)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= clock.now():
+            return "expired"
+        return "active"

@@ -19,10 +19,13 @@ from .models import ApiToken
 
 TOKEN_PREFIX = "sop_"  # noqa: S105  (a public marker, not a secret)
 MAX_ACTIVE_TOKENS = 20
+NAME_MAX_LENGTH = 60
 
 
 @dataclass(frozen=True, slots=True)
 class IssuedToken:
+    """A freshly created token and its plaintext, which is never stored and never shown again."""
+
     token: ApiToken
     plaintext: str
 
@@ -32,9 +35,13 @@ def create_token(*, actor: User, name: str, expires_in_days: int | None = None) 
     name = (name or "").strip()
     if not name:
         raise ValidationFailed("请填写令牌名称", field="name")
+    if len(name) > NAME_MAX_LENGTH:
+        raise ValidationFailed(f"令牌名称最多 {NAME_MAX_LENGTH} 个字", field="name")
     if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
         raise ValidationFailed("有效期须在 1 到 3650 天之间", field="expires_in_days")
     with transaction.atomic():
+        # Lock the owner's row so two concurrent creations cannot both pass the limit.
+        User.objects.select_for_update().filter(pk=actor.pk).first()
         active = ApiToken.objects.filter(user=actor, revoked_at__isnull=True).count()
         if active >= MAX_ACTIVE_TOKENS:
             raise ValidationFailed(f"每人最多 {MAX_ACTIVE_TOKENS} 个有效令牌，请先撤销不用的令牌")
@@ -99,6 +106,7 @@ def authenticate_token(plaintext: str, *, now: datetime | None = None) -> User |
 
 
 def list_tokens(user: User) -> list[ApiToken]:
+    """All of the user's tokens, newest first, revoked ones included."""
     return list(ApiToken.objects.filter(user=user).order_by("-pk"))
 
 

@@ -30,7 +30,10 @@ def events_visible_to(user: User) -> QuerySet[AuditEvent]:
 def can_view_audit(user: User) -> bool:
     return user.is_authenticated and (
         user.is_superuser
-        or RoleAssignment.objects.filter(user=user, role__in=[Role.AUDITOR, Role.SYSTEM_ADMIN]).exists())
+        or RoleAssignment.objects.filter(
+            user=user, role__in=[Role.AUDITOR, Role.SYSTEM_ADMIN]
+        ).exists()
+    )
 
 
 def require_audit_viewer(user: User) -> None:

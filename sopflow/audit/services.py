@@ -17,9 +17,16 @@ from .models import AuditChainHead, AuditEvent
 GENESIS = "0" * 64
 
 
-def record(*, actor: Any | None, action: str, obj: models.Model | None = None,
-           changes: dict[str, Any] | None = None, company_id: int | None = None,
-           actor_label: str = "", object_repr: str = "") -> AuditEvent:
+def record(
+    *,
+    actor: Any | None,
+    action: str,
+    obj: models.Model | None = None,
+    changes: dict[str, Any] | None = None,
+    company_id: int | None = None,
+    actor_label: str = "",
+    object_repr: str = "",
+) -> AuditEvent:
     """Append one event to the chain, in the caller's transaction.
 
     The chain head row is locked (SELECT … FOR UPDATE on PostgreSQL; SQLite serialises writers
@@ -27,7 +34,9 @@ def record(*, actor: Any | None, action: str, obj: models.Model | None = None,
     Raises TransactionManagementError when called outside `transaction.atomic()`.
     """
     if not transaction.get_connection().in_atomic_block:
-        raise transaction.TransactionManagementError("audit.record must run inside the write's transaction")
+        raise transaction.TransactionManagementError(
+            "audit.record must run inside the write's transaction"
+        )
     context = request_context.current()
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
     event = AuditEvent(
@@ -51,6 +60,16 @@ def record(*, actor: Any | None, action: str, obj: models.Model | None = None,
     return event
 
 
+def record_export(*, actor: Any, filters: dict[str, Any], row_count: int) -> AuditEvent:
+    """Note that `actor` downloaded `row_count` audit rows matching `filters` (its own transaction)."""
+    with transaction.atomic():
+        return record(
+            actor=actor,
+            action="audit.export.downloaded",
+            changes={"filters": filters, "rows": row_count},
+        )
+
+
 def compute_hash(event: AuditEvent, prev_hash: str) -> str:
     """Hash of an event's content chained to `prev_hash`. Must stay stable across versions."""
     payload = {
@@ -72,7 +91,9 @@ def compute_hash(event: AuditEvent, prev_hash: str) -> str:
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """{field: [old, new]} for the fields whose value changed."""
-    return {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
+    return {
+        key: [before.get(key), value] for key, value in after.items() if before.get(key) != value
+    }
 
 
 def _iso(moment: datetime) -> str:

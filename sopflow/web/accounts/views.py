@@ -28,19 +28,26 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
-        user = authenticate(request, username=form.cleaned_data["username"],
-                            password=form.cleaned_data["password"])
+        user = authenticate(
+            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+        )
         if user is not None:
             login(request, user)
             target = request.GET.get("next", "")
-            if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+            if not url_has_allowed_host_and_scheme(
+                target, {request.get_host()}, request.is_secure()
+            ):
                 target = ""
             return redirect(target or "web:home")
         if getattr(request, "axes_locked_out", False):
             return render(request, "web/accounts/locked_out.html", status=429)
         error = "账号或密码不正确"
-    return render(request, "web/accounts/login.html", {"form": form, "error": error},
-                  status=401 if error else 200)
+    return render(
+        request,
+        "web/accounts/login.html",
+        {"form": form, "error": error},
+        status=401 if error else 200,
+    )
 
 
 @require_POST
@@ -50,10 +57,16 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 def settings_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/accounts/settings.html", {
-        "tokens": account_services.list_tokens(request.user),  # type: ignore[arg-type]  # logged in
-        "languages": request.user.Language.choices,  # type: ignore[union-attr]  # logged in
-    })
+    return render(
+        request,
+        "web/accounts/settings.html",
+        {
+            "tokens": account_services.list_tokens(request.user),  # type: ignore[arg-type]  # logged in
+            "languages": request.user.Language.choices,  # type: ignore[union-attr]  # logged in
+            "lifetimes": TOKEN_LIFETIMES,
+            "max_tokens": account_services.MAX_ACTIVE_TOKENS,
+        },
+    )
 
 
 @require_POST
@@ -68,29 +81,46 @@ def language_change(request: HttpRequest) -> HttpResponse:
 @require_POST
 def password_change(request: HttpRequest) -> HttpResponse:
     try:
-        org_services.set_password(actor=request.user, employee=request.user,  # type: ignore[arg-type]  # logged in
-                                  old_password=request.POST.get("old_password", ""),
-                                  new_password=request.POST.get("new_password", ""))
+        org_services.set_password(
+            actor=request.user,
+            employee=request.user,  # type: ignore[arg-type]  # logged in
+            old_password=request.POST.get("old_password", ""),
+            new_password=request.POST.get("new_password", ""),
+        )
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("web:settings")
-    request.user.refresh_from_db()
+    request.user.refresh_from_db()  # type: ignore[union-attr]  # logged in
     update_session_auth_hash(request, request.user)  # type: ignore[arg-type]  # logged in
     messages.success(request, "密码已修改")
     return redirect("web:settings")
 
 
+TOKEN_LIFETIMES = [
+    ("90", "90 天"),
+    ("30", "30 天"),
+    ("180", "180 天"),
+    ("365", "1 年"),
+    ("", "永不过期"),
+]
+
+
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
+    """Create a token and show its plaintext once; the page is never cached."""
     days = request.POST.get("expires_in_days", "").strip()
     try:
         issued = account_services.create_token(
-            actor=request.user, name=request.POST.get("name", ""),  # type: ignore[arg-type]  # logged in
-            expires_in_days=int(days) if days.isdigit() else None)
+            actor=request.user,
+            name=request.POST.get("name", ""),  # type: ignore[arg-type]  # logged in
+            expires_in_days=int(days) if days.isdigit() else None,
+        )
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("web:settings")
-    return render(request, "web/accounts/token_created.html", {"issued": issued})
+    response = render(request, "web/accounts/token_created.html", {"issued": issued})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST
