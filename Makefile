@@ -54,7 +54,7 @@ check: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy sopflow config
 	$(VENV)/bin/lint-imports
-	DJANGO_SETTINGS_MODULE=config.settings.prod SECRET_KEY=$$(printf 'x%.0s' {1..60}) ALLOWED_HOSTS=example.com \
+	DJANGO_SETTINGS_MODULE=config.settings.prod SECRET_KEY=$$(printf 'x%.0s' {1..60}) ALLOWED_HOSTS=example.com EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 

@@ -20,3 +20,5 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# HSTS preload is a per-domain commitment the operator opts into (SECURE_HSTS_PRELOAD=true).
+SILENCED_SYSTEM_CHECKS = ["security.W021"]

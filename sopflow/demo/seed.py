@@ -12,6 +12,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from sopflow.audit.services import record
+from sopflow.form_templates.services.templates import install_builtin_pack
 from sopflow.org import services
 from sopflow.org.models import Company, Department, Position, RoleAssignment, User
 
@@ -210,4 +211,30 @@ def seed_demo(*, password: str = DEMO_PASSWORD) -> Company:
         )
         for number, role in ROLES:
             services.assign_role(actor=None, user=people[number], role=role, company=company)
+        install_builtin_pack(actor=None, company=company, pushed_positions={
+            "trip-daily": [positions["sales-rep"].pk, positions["sales-lead"].pk],
+            "customer-visit": [positions["sales-rep"].pk, positions["sales-lead"].pk],
+            "campaign": [positions["marketing-specialist"].pk],
+            "campaign-summary": [positions["marketing-specialist"].pk],
+            "repair": [positions["admin-clerk"].pk]})
+        _seed_time_and_messages(company, people)
     return company
+
+
+def _seed_time_and_messages(company: Company, people: dict[str, User]) -> None:
+    """Statutory holidays (2025–2026 from chinese-calendar) and the 19:00 daily-report reminder
+    for the travelling sales staff (S4), fired by the scheduler that `make run` starts."""
+    from datetime import time
+
+    from sopflow.scheduling.models import ScheduleRule
+    from sopflow.worktime.services import sync_national_days
+
+    sync_national_days(years=[2025, 2026])
+    sales = [user.pk for user in people.values()
+             if user.department is not None and user.department.code.startswith("sales")]
+    ScheduleRule.objects.create(
+        company=company, key="daily-report-remind", name="出差日报提醒", time_of_day=time(19, 0),
+        days=ScheduleRule.Days.WORKING, handler="notify.reminder",
+        payload={"user_ids": sales, "title": "请提交今天的出差日报",
+                 "body": "19:00 仍未提交日报的同事会收到这条提醒。", "link": "/", "days": "working"},
+    )

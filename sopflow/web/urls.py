@@ -9,4 +9,9 @@ urlpatterns = [
     path("", include("sopflow.web.accounts.urls")),
     path("org/", include("sopflow.web.org.urls")),
     path("audit/", include("sopflow.web.audit.urls")),
+    path("notifications/", include("sopflow.web.notify.urls")),
+    path("time/", include("sopflow.web.worktime.urls")),
+    path("admin-jobs/", include("sopflow.web.scheduling.urls")),
+    path("webhooks/", include("sopflow.web.webhooks.urls")),
+    path("", include("sopflow.web.form_templates.urls")),
 ]

@@ -1,5 +1,5 @@
 """`manage.py serve`: the one-command demo. Migrate, seed the demo company on first start, then run
-granian (WSGI) and the django-tasks-db worker side by side until Ctrl-C.
+granian (WSGI), the django-tasks-db worker and the scheduler loop side by side until Ctrl-C.
 
 Production runs the same two processes under a supervisor instead (see README).
 """
@@ -34,7 +34,7 @@ class Command(BaseCommand):
             self.stdout.write("首次启动：正在创建演示公司 华启科技 …")
             seed_demo()
         env = os.environ.copy()
-        names = ["granian"] if options["no_worker"] else ["granian", "db_worker"]
+        names = ["granian"] if options["no_worker"] else ["granian", "db_worker", "run_scheduler"]
         children = [
             subprocess.Popen(
                 [
@@ -70,6 +70,12 @@ class Command(BaseCommand):
                         "1",
                     ],
                     env=env,
+                )
+            )
+            # Timers, scheduled rules (reminders), retries and digests: no extra process to start.
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "manage.py", "run_scheduler", "--interval", "15"], env=env
                 )
             )
         url = f"http://{options['host']}:{options['port']}"

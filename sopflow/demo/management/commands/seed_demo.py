@@ -13,4 +13,6 @@ class Command(BaseCommand):
             self.stdout.write("demo company already present")
             return
         company = seed_demo()
-        self.stdout.write(self.style.SUCCESS(f"demo company created: {company.name} (password {DEMO_PASSWORD})"))
+        self.stdout.write(
+            self.style.SUCCESS(f"demo company created: {company.name} (password {DEMO_PASSWORD})")
+        )

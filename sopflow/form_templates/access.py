@@ -1,0 +1,186 @@
+"""Who may start, see and manage templates, and who may see a submission and its files.
+
+Web, API and services reach templates, submissions and attachments only through these helpers.
+Objects the user may not see raise `NotFound` (no existence leak). The workflow issue widens
+`submissions_visible_to` to approvers and CC recipients.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.db.models import Q, QuerySet
+
+from sopflow.core.errors import Forbidden, NotFound
+from sopflow.org.access import has_role, roles_of
+from sopflow.org.models import Company, Department, RoleAssignment, User
+from sopflow.org.queries import ancestors, descendant_ids
+
+from .models import Attachment, FormTemplate, Submission, TemplateVersion
+
+Role = RoleAssignment.Role
+TemplateAction = Literal["start", "view", "manage"]
+SubmissionAction = Literal["view", "edit"]
+
+
+def can_manage_templates(user: User, company: Company | None) -> bool:
+    """Process admins (and system admins) of the company design and publish templates."""
+    return company is not None and has_role(user, Role.PROCESS_ADMIN, company=company)
+
+
+def is_in_scope(user: User, scope: dict[str, object]) -> bool:
+    """True when the template's visibility scope includes the user."""
+    return scope_match(user, scope) is not None
+
+
+def scope_match(user: User, scope: dict[str, object]) -> str | None:
+    """How the user is reached: "pushed" (by position, role, department or name), "everyone", or None."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if _list(scope.get("users")) and user.pk in _list(scope.get("users")):
+        return "pushed"
+    if user.position_id is not None and user.position_id in _list(scope.get("positions")):
+        return "pushed"
+    if set(map(str, _list(scope.get("roles")))) & roles_of(user):
+        return "pushed"
+    if _in_departments(user, _list(scope.get("departments"))):
+        return "pushed"
+    if scope.get("everyone"):
+        return "everyone"
+    return None
+
+
+def templates_startable_by(user: User) -> list[FormTemplate]:
+    """Active, published templates of the user's company whose scope includes the user."""
+    if user.company_id is None:
+        return []
+    candidates = (
+        FormTemplate.objects.filter(
+            company_id=user.company_id, is_active=True, current_version__isnull=False
+        )
+        .select_related("current_version")
+        .order_by("category", "pk")
+    )
+    return [template for template in candidates if is_in_scope(user, template.scope)]
+
+
+def templates_manageable_by(user: User) -> QuerySet[FormTemplate]:
+    if user.company_id is None or not can_manage_templates(user, user.company):
+        return FormTemplate.objects.none()
+    return FormTemplate.objects.filter(company_id=user.company_id).select_related(
+        "current_version", "owner"
+    )
+
+
+def get_template_for(user: User, template_id: int, action: TemplateAction = "view") -> FormTemplate:
+    """The template if the user may `start` it, `view` it (start or manage) or `manage` it."""
+    template = (
+        FormTemplate.objects.select_related("company", "current_version", "owner")
+        .filter(pk=template_id, company_id=user.company_id)
+        .first()
+    )
+    if template is None or user.company_id is None:
+        raise NotFound("模板不存在")
+    manager = can_manage_templates(user, template.company)
+    startable = (
+        template.is_active
+        and template.current_version_id is not None
+        and is_in_scope(user, template.scope)
+    )
+    if action == "manage" and not manager:
+        if startable:
+            raise Forbidden("只有流程管理员可以修改模板")
+        raise NotFound("模板不存在")
+    if action == "start" and not startable:
+        if manager:
+            raise Forbidden("模板尚未发布或不在你的可发起范围内")
+        raise NotFound("模板不存在")
+    if action == "view" and not (manager or startable):
+        raise NotFound("模板不存在")
+    return template
+
+
+def get_version_for(user: User, version_id: int, action: TemplateAction = "view") -> TemplateVersion:
+    """A version of a template the user may see; drafts only for template managers."""
+    version = TemplateVersion.objects.select_related("template").filter(pk=version_id).first()
+    if version is None:
+        raise NotFound("版本不存在")
+    get_template_for(user, version.template_id, "manage" if not version.is_published else action)
+    return version
+
+
+def submissions_visible_to(user: User) -> QuerySet[Submission]:
+    """Own submissions; submitted ones of the company for auditors and system admins, and of
+    the departments a user heads (with their sub-departments) for department heads."""
+    if not user.is_authenticated or not user.is_active:
+        return Submission.objects.none()
+    condition = Q(author=user)
+    if user.company_id is not None:
+        company = user.company
+        if has_role(user, Role.AUDITOR, company=company) or has_role(
+            user, Role.SYSTEM_ADMIN, company=company
+        ):
+            condition |= Q(company_id=user.company_id) & ~Q(status=Submission.Status.DRAFT)
+        headed: set[int] = set()
+        for department in user.headed_departments.filter(is_active=True):
+            headed |= descendant_ids(department)
+        if headed:
+            condition |= Q(author__department_id__in=headed) & ~Q(status=Submission.Status.DRAFT)
+    return Submission.objects.filter(condition)
+
+
+def get_submission_for(
+    user: User, submission_id: int, action: SubmissionAction = "view"
+) -> Submission:
+    """The submission if visible; `edit` additionally needs the author and the draft status."""
+    submission = (
+        submissions_visible_to(user)
+        .select_related("template", "version", "author", "author__department")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None:
+        raise NotFound("表单不存在")
+    if action == "edit":
+        if submission.author_id != user.pk:
+            raise NotFound("表单不存在")
+        if submission.status != Submission.Status.DRAFT:
+            raise Forbidden("表单已提交，不能再修改")
+    return submission
+
+
+def get_attachment_for(user: User, attachment_id: int) -> Attachment:
+    """A file is visible to its uploader and to whoever may see the submission it belongs to."""
+    attachment = Attachment.objects.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound("附件不存在")
+    if attachment.owner_id == user.pk:
+        return attachment
+    if (
+        attachment.submission_id is not None
+        and submissions_visible_to(user).filter(pk=attachment.submission_id).exists()
+    ):
+        return attachment
+    raise NotFound("附件不存在")
+
+
+def _in_departments(user: User, entries: list[object]) -> bool:
+    if not entries or user.department_id is None:
+        return False
+    mine: list[Department] = [d for d in [user.department] if d is not None]
+    mine += list(user.secondary_departments.all())
+    direct = {department.pk for department in mine}
+    above = {parent.pk for department in mine for parent in ancestors(department)}
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        department_id = entry.get("id")
+        if department_id in direct:
+            return True
+        if entry.get("include_children") and department_id in above:
+            return True
+    return False
+
+
+def _list(value: object) -> list[object]:
+    return list(value) if isinstance(value, list | tuple) else []

@@ -1,0 +1,234 @@
+"""SOP templates, their immutable published versions, submissions and uploaded files.
+
+Writes go through `services.py` (a published `TemplateVersion` is never changed there);
+reads through `queries.py` and `access.py`. The form schema itself is handled by the pure
+`schema` package; these models only store its JSON.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from sopflow.core.models import TimeStampedModel
+
+
+class FormTemplate(TimeStampedModel):
+    """One SOP form of a company (费用报销, 请假 …): metadata plus a pointer to its current version.
+
+    `scope` says who may start it (JSON, see `access.templates_startable_by`)::
+
+        {"everyone": true}
+        {"departments": [{"id": 3, "include_children": true}], "positions": [5],
+         "roles": ["process_admin"], "users": [12]}
+    """
+
+    class Category(models.TextChoices):
+        ADMINISTRATION = "行政", "行政"
+        HR = "人事", "人事"
+        FINANCE = "财务", "财务"
+        MARKETING = "市场", "市场"
+        SALES = "销售", "销售"
+        IT = "IT", "IT"
+        GENERAL = "通用", "通用"
+
+    company = models.ForeignKey(
+        "org.Company", on_delete=models.PROTECT, related_name="form_templates"
+    )
+    code = models.SlugField("编码", max_length=60)
+    name = models.CharField("名称", max_length=100)
+    category = models.CharField("分类", max_length=10, choices=Category, default=Category.GENERAL)
+    icon = models.CharField("图标", max_length=50, default="ti-file-text")
+    description = models.CharField("简介", max_length=300, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_form_templates",
+        verbose_name="负责人",
+    )
+    scope = models.JSONField("可发起范围", default=dict, blank=True)
+    current_version = models.ForeignKey(
+        "TemplateVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="当前版本",
+    )
+    # Filled in by the workflow issue (a link to the approval flow this template runs).
+    workflow = models.JSONField("审批流程", null=True, blank=True)
+    requires_ack = models.BooleanField("新版本需确认已阅读", default=False)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        ordering = ["category", "pk"]
+        verbose_name = "表单模板"
+        constraints = [
+            models.UniqueConstraint(fields=["company", "code"], name="form_template_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TemplateVersion(models.Model):
+    """A numbered version of a template's schema and SOP text. Published versions never change."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        PUBLISHED = "published", "已发布"
+
+    template = models.ForeignKey(FormTemplate, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField("版本号")
+    status = models.CharField("状态", max_length=20, choices=Status, default=Status.DRAFT)
+    schema = models.JSONField("表单结构", default=dict)
+    sop_instructions = models.TextField("SOP 说明", blank=True)
+    change_summary = models.TextField("变更说明", blank=True)
+    changes = models.JSONField("字段变更", default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["template", "number"]
+        verbose_name = "模板版本"
+        constraints = [
+            models.UniqueConstraint(fields=["template", "number"], name="template_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template.name} v{self.number}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class Submission(models.Model):
+    """A filled form, pinned to the version it was started with. `revision` guards concurrent edits."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        SUBMITTED = "submitted", "已提交"
+
+    company = models.ForeignKey("org.Company", on_delete=models.PROTECT, related_name="+")
+    template = models.ForeignKey(
+        FormTemplate, on_delete=models.PROTECT, related_name="submissions"
+    )
+    version = models.ForeignKey(
+        TemplateVersion, on_delete=models.PROTECT, related_name="submissions"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="form_submissions"
+    )
+    status = models.CharField("状态", max_length=30, choices=Status, default=Status.DRAFT)
+    title = models.CharField("标题", max_length=200, blank=True)
+    values = models.JSONField("填写内容", default=dict, blank=True)
+    computed = models.JSONField("计算结果", default=dict, blank=True)
+    revision = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "表单提交"
+        indexes = [models.Index(fields=["author", "status"])]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.template.name} #{self.pk}"
+
+
+class Attachment(models.Model):
+    """An uploaded file, checked by content. Stored privately; served only through a checked view."""
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", "PDF"
+        WORD = "word", "Word"
+        EXCEL = "excel", "Excel"
+        JPG = "jpg", "JPG"
+        PNG = "png", "PNG"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="form_attachments"
+    )
+    company = models.ForeignKey(
+        "org.Company", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submission = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    version = models.ForeignKey(
+        TemplateVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    field_key = models.CharField("字段", max_length=100)
+    original_name = models.CharField("文件名", max_length=255)
+    kind = models.CharField("类型", max_length=10, choices=Kind)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField("大小")
+    sha256 = models.CharField(max_length=64)
+    storage_path = models.CharField(max_length=300)
+    thumbnail_path = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = "附件"
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind in {self.Kind.JPG, self.Kind.PNG}
+
+
+class VersionAcknowledgement(models.Model):
+    """A person confirmed "已阅读" for a published version (when the template asks for it)."""
+
+    version = models.ForeignKey(
+        TemplateVersion, on_delete=models.CASCADE, related_name="acknowledgements"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    acknowledged_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "版本已阅读确认"
+        constraints = [
+            models.UniqueConstraint(fields=["version", "user"], name="version_ack_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} 已阅读 v{self.version_id}"
+
+
+class TemplateNotice(models.Model):
+    """In-app notice "模板有新版本" for one person (until the notifications issue generalises it)."""
+
+    version = models.ForeignKey(TemplateVersion, on_delete=models.CASCADE, related_name="notices")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="template_notices"
+    )
+    summary = models.TextField("变更摘要")
+    requires_ack = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "模板更新通知"
+        constraints = [
+            models.UniqueConstraint(fields=["version", "recipient"], name="template_notice_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.summary[:50]

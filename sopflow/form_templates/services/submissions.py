@@ -1,0 +1,176 @@
+"""Use cases for filling forms: start a draft (pinned to the current version), autosave it,
+submit it (validated by the schema package: the server is the authority), and practice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from sopflow.audit.services import record
+from sopflow.core.clock import clock
+from sopflow.core.errors import Conflict, ValidationFailed
+from sopflow.org.models import Department, User
+
+from .. import access, schema_bridge
+from ..models import Attachment, Submission, TemplateVersion
+
+FILE_TYPES = {"attachment", "image", "signature"}
+
+
+@dataclass(frozen=True)
+class PracticeReport:
+    """What a practice run found: every error, and the computed values. Nothing is stored."""
+
+    evaluation: schema_bridge.Evaluation
+
+    @property
+    def passed(self) -> bool:
+        return not self.evaluation.errors
+
+
+def start_submission(*, actor: User, template_id: int) -> Submission:
+    """A new draft of the template's current version (defaults filled in)."""
+    with transaction.atomic():
+        template = access.get_template_for(actor, template_id, "start")
+        version = template.current_version
+        if version is None:  # "start" access already requires a published version
+            raise ValidationFailed("模板尚未发布")
+        now = clock.now()
+        submission = Submission.objects.create(
+            company_id=template.company_id, template=template, version=version, author=actor,
+            values=_defaults(version), title=f"{template.name} · {actor.name} · {now:%m-%d}",
+        )
+        record(actor=actor, action="form_templates.submission.created", obj=submission,
+               changes={"template": template.pk, "version": version.number})
+    return submission
+
+
+def update_draft(
+    *, actor: User, submission_id: int, values: dict[str, Any], revision: int | None = None
+) -> Submission:
+    """Autosave a draft's values (partial or invalid values are fine until submit).
+
+    With `revision`, refuses with Conflict when someone else saved first (optimistic lock).
+    Autosaves are not audited one by one: a draft is private scratch; creation and submission are.
+    """
+    with transaction.atomic():
+        submission = access.get_submission_for(actor, submission_id, "edit")
+        computed = live_evaluation(submission.version, values).computed
+        updated = Submission.objects.filter(
+            pk=submission.pk, **({"revision": revision} if revision is not None else {})
+        ).update(values=values, computed=computed, revision=F("revision") + 1,
+                 updated_at=clock.now())
+        if not updated:
+            raise Conflict("表单已在别处保存过，请刷新页面后再修改")
+        submission.refresh_from_db()
+    return submission
+
+
+def submit_submission(
+    *, actor: User, submission_id: int, values: dict[str, Any] | None = None,
+    revision: int | None = None, language: str = "zh-hans",
+) -> Submission:
+    """Validate and submit a draft. Raises ValidationFailed with one detail per field error.
+
+    The workflow issue hooks routing in here (inside the same transaction).
+    """
+    with transaction.atomic():
+        submission = access.get_submission_for(actor, submission_id, "edit")
+        if revision is not None and revision != submission.revision:
+            raise Conflict("表单已在别处保存过，请刷新页面后再提交")
+        values = submission.values if values is None else values
+        evaluation = schema_bridge.evaluate(submission.version.schema, values, language=language,
+                                            today=clock.today_local().date(),
+                                            **_context(actor, submission))
+        if evaluation.errors:
+            # Keep what the person typed, so nothing is lost on a refused submit.
+            Submission.objects.filter(pk=submission.pk).update(
+                values=values, computed=evaluation.computed, revision=F("revision") + 1)
+            raise ValidationFailed(
+                f"有 {len(evaluation.errors)} 处需要修改：{evaluation.errors[0].message}",
+                field=evaluation.errors[0].field,
+                details=[error.to_dict() for error in evaluation.errors])
+        submission.values = evaluation.cleaned
+        submission.computed = evaluation.computed
+        submission.status = Submission.Status.SUBMITTED
+        submission.submitted_at = clock.now()
+        submission.revision += 1
+        submission.save()
+        Attachment.objects.filter(pk__in=_file_ids(submission.version.schema, values),
+                                  owner=actor, submission__isnull=True).update(
+                                      submission=submission)
+        record(actor=actor, action="form_templates.submission.submitted", obj=submission,
+               changes={"template": submission.template_id,
+                        "version": submission.version.number})
+    return submission
+
+
+def practice_check(
+    *, actor: User, template_id: int, values: dict[str, Any], language: str = "zh-hans"
+) -> PracticeReport:
+    """Validate like a real submit against the current version, report every error, store nothing."""
+    template = access.get_template_for(actor, template_id, "view")
+    version = template.current_version
+    if version is None:
+        raise ValidationFailed("模板尚未发布")
+    return PracticeReport(schema_bridge.evaluate(version.schema, values, language=language,
+                                                 today=clock.today_local().date(),
+                                                 **_context(actor, None)))
+
+
+def live_evaluation(
+    version: TemplateVersion, values: dict[str, Any], language: str = "zh-hans"
+) -> schema_bridge.Evaluation:
+    """Computed values and the errors of fields already filled (no "required" nagging)."""
+    evaluation = schema_bridge.evaluate(version.schema, values, language=language,
+                                        today=clock.today_local().date())
+    errors = [error for error in evaluation.errors
+              if error.code not in {"required", "min_rows", "min_choices"}]
+    return schema_bridge.Evaluation(evaluation.cleaned, evaluation.computed, errors)
+
+
+def _defaults(version: TemplateVersion) -> dict[str, Any]:
+    return {item["key"]: item["default"] for item in version.schema.get("fields", [])
+            if "default" in item and item.get("default") not in (None, "")}
+
+
+def _file_ids(schema: dict[str, Any], values: dict[str, Any]) -> set[int]:
+    found: set[int] = set()
+    for item in schema.get("fields", []):
+        value = values.get(item.get("key", ""))
+        if item.get("type") in FILE_TYPES and isinstance(value, list):
+            found |= {v for v in value if isinstance(v, int)}
+        if item.get("type") == "table" and isinstance(value, list):
+            columns = [c["key"] for c in item.get("columns", []) if c.get("type") in FILE_TYPES]
+            for row in value:
+                for column in columns:
+                    cell = row.get(column) if isinstance(row, dict) else None
+                    if isinstance(cell, list):
+                        found |= {v for v in cell if isinstance(v, int)}
+    return found
+
+
+def _context(actor: User, submission: Submission | None) -> dict[str, Any]:
+    """What validation needs from the database: files, people and departments of the company."""
+    company_id = submission.company_id if submission is not None else actor.company_id
+
+    def resolve(pk: int) -> tuple[str, int, bool] | None:
+        found = Attachment.objects.filter(pk=pk).first()
+        if found is None:
+            return None
+        # Only files the author uploaded for this form (or in a sandbox) may be attached.
+        mine = found.owner_id == actor.pk and found.submission_id in (
+            None, submission.pk if submission is not None else None)
+        return found.kind, found.size, mine
+
+    return {
+        "resolve_attachment": resolve,
+        "known_people": set(User.objects.filter(company_id=company_id, is_active=True)
+                            .values_list("pk", flat=True)),
+        "known_departments": set(Department.objects.filter(company_id=company_id)
+                                 .values_list("pk", flat=True)),
+    }

@@ -1,0 +1,286 @@
+"""Use cases for templates and their versions: create, save a draft, publish, acknowledge,
+export and import. A published version is never written again: edits go to a new draft.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+
+from sopflow.audit.services import record
+from sopflow.core.clock import clock
+from sopflow.core.errors import Conflict, Forbidden, ValidationFailed
+from sopflow.org.models import Company, User
+
+from .. import access, schema_bridge
+from ..models import FormTemplate, TemplateNotice, TemplateVersion, VersionAcknowledgement
+
+EXPORT_FORMAT = "sopflow.template/1"
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "builtin"
+METADATA_FIELDS = ("name", "category", "icon", "description", "scope", "requires_ack",
+                   "is_active")
+
+
+def create_template(
+    *,
+    actor: User | None,
+    company: Company,
+    name: str,
+    category: str = FormTemplate.Category.GENERAL,
+    icon: str = "ti-file-text",
+    description: str = "",
+    code: str = "",
+    scope: dict[str, Any] | None = None,
+    requires_ack: bool = False,
+    schema: dict[str, Any] | None = None,
+    sop_instructions: str = "",
+) -> FormTemplate:
+    """A new template with an empty (or given) draft version 1. Needs a process admin."""
+    _require_manager(actor, company)
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("请填写模板名称", field="name")
+    if category not in FormTemplate.Category.values:
+        raise ValidationFailed("模板分类不正确", field="category")
+    code = code or f"t-{uuid.uuid4().hex[:10]}"
+    with transaction.atomic():
+        if FormTemplate.objects.filter(company=company, code=code).exists():
+            raise Conflict(f"编码「{code}」已被其他模板使用", field="code")
+        template = FormTemplate.objects.create(
+            company=company, code=code, name=name, category=category, icon=icon,
+            description=description, owner=actor, scope=scope or {"everyone": True},
+            requires_ack=requires_ack,
+        )
+        TemplateVersion.objects.create(
+            template=template, number=1, schema=schema or {"fields": []},
+            sop_instructions=sop_instructions,
+        )
+        record(actor=actor, action="form_templates.template.created", obj=template,
+               changes={"name": name, "category": category})
+    return template
+
+
+def update_template(*, actor: User, template_id: int, **changes: Any) -> FormTemplate:
+    """Change metadata (name, category, icon, description, scope, requires_ack, is_active)."""
+    unknown = set(changes) - set(METADATA_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"不能修改：{'、'.join(sorted(unknown))}")
+    with transaction.atomic():
+        template = access.get_template_for(actor, template_id, "manage")
+        before = {key: getattr(template, key) for key in changes}
+        for key, value in changes.items():
+            setattr(template, key, value)
+        if not template.name.strip():
+            raise ValidationFailed("请填写模板名称", field="name")
+        template.save()
+        record(actor=actor, action="form_templates.template.updated", obj=template,
+               changes={key: [before[key], value] for key, value in changes.items()
+                        if before[key] != value})
+    return template
+
+
+def save_draft(
+    *,
+    actor: User | None,
+    template_id: int,
+    schema: dict[str, Any],
+    sop_instructions: str | None = None,
+    change_summary: str | None = None,
+    template: FormTemplate | None = None,
+) -> TemplateVersion:
+    """Store the designer's schema in the template's draft (created from the current version).
+
+    Refuses an invalid design with ValidationFailed whose `details` point at fields.
+    """
+    with transaction.atomic():
+        template = template or access.get_template_for(actor, template_id, "manage")  # type: ignore[arg-type]  # actor is None only for system installs that pass the template
+        _refuse_bad_design(schema)
+        draft = _draft_of(template)
+        draft.schema = schema
+        if sop_instructions is not None:
+            draft.sop_instructions = sop_instructions
+        if change_summary is not None:
+            draft.change_summary = change_summary
+        draft.save()
+        record(actor=actor, action="form_templates.draft.saved", obj=template,
+               changes={"version": draft.number, "fields": len(schema.get("fields", []))})
+    return draft
+
+
+def publish_version(
+    *, actor: User | None, template_id: int, change_summary: str | None = None,
+    template: FormTemplate | None = None,
+) -> TemplateVersion:
+    """Publish the draft: it becomes current and immutable; people in scope are notified.
+
+    The field-by-field diff to the previous version is stored on the version. Raises
+    ValidationFailed when there is no draft or its design is invalid.
+    """
+    with transaction.atomic():
+        template = template or access.get_template_for(actor, template_id, "manage")  # type: ignore[arg-type]  # see save_draft
+        draft = template.versions.select_for_update().filter(
+            status=TemplateVersion.Status.DRAFT).first()
+        if draft is None:
+            raise ValidationFailed("没有待发布的草稿")
+        _refuse_bad_design(draft.schema)
+        previous = template.current_version
+        draft.changes = schema_bridge.diff_schemas(previous.schema if previous else {"fields": []},
+                                                   draft.schema)
+        if change_summary is not None:
+            draft.change_summary = change_summary
+        if not draft.change_summary:
+            draft.change_summary = _summary(draft.changes) if previous else "首次发布"
+        draft.status = TemplateVersion.Status.PUBLISHED
+        draft.published_at = clock.now()
+        draft.published_by = actor
+        draft.save()
+        FormTemplate.objects.filter(pk=template.pk).update(current_version=draft)
+        template.current_version = draft
+        notified = _notify_scope(template, draft) if previous else 0
+        record(actor=actor, action="form_templates.version.published", obj=template,
+               changes={"version": draft.number, "summary": draft.change_summary,
+                        "notified": notified})
+    return draft
+
+
+def acknowledge_version(*, actor: User, version_id: int) -> VersionAcknowledgement:
+    """Record "已阅读" for a published version; idempotent."""
+    with transaction.atomic():
+        version = access.get_version_for(actor, version_id, "view")
+        ack, created = VersionAcknowledgement.objects.get_or_create(
+            version=version, user=actor, defaults={"acknowledged_at": clock.now()})
+        TemplateNotice.objects.filter(version=version, recipient=actor, read_at__isnull=True
+                                      ).update(read_at=clock.now())
+        if created:
+            record(actor=actor, action="form_templates.version.acknowledged", obj=version.template,
+                   changes={"version": version.number})
+    return ack
+
+
+def export_template(*, actor: User, template_id: int) -> dict[str, Any]:
+    """One JSON document with the template's metadata and its current (or draft) version."""
+    with transaction.atomic():
+        template = access.get_template_for(actor, template_id, "manage")
+        version = template.current_version or _draft_of(template)
+        record(actor=actor, action="form_templates.template.exported", obj=template,
+               changes={"version": version.number})
+    return {
+        "format": EXPORT_FORMAT,
+        "code": template.code,
+        "name": template.name,
+        "category": template.category,
+        "icon": template.icon,
+        "description": template.description,
+        "requires_ack": template.requires_ack,
+        "schema": version.schema,
+        "sop_instructions": version.sop_instructions,
+        "change_summary": version.change_summary,
+    }
+
+
+def import_template(
+    *, actor: User | None, company: Company, data: dict[str, Any], publish: bool = True,
+    scope: dict[str, Any] | None = None,
+) -> FormTemplate:
+    """Create a template from an exported JSON document (the design is checked like a save).
+
+    A template with the same code already in the company is refused with Conflict.
+    """
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+        raise ValidationFailed(f"文件格式不正确：需要 {EXPORT_FORMAT} 格式的模板文件")
+    schema = data.get("schema")
+    if not isinstance(schema, dict):
+        raise ValidationFailed("模板文件缺少表单结构（schema）")
+    code = str(data.get("code") or "")
+    if code and not re.fullmatch(r"[-a-zA-Z0-9_]+", code):
+        raise ValidationFailed("模板编码只能包含字母、数字、- 和 _", field="code")
+    with transaction.atomic():
+        _refuse_bad_design(schema)
+        template = create_template(
+            actor=actor, company=company, name=str(data.get("name", "")),
+            category=str(data.get("category", FormTemplate.Category.GENERAL)),
+            icon=str(data.get("icon") or "ti-file-text"),
+            description=str(data.get("description", "")), code=code,
+            requires_ack=bool(data.get("requires_ack", False)), schema=schema,
+            sop_instructions=str(data.get("sop_instructions", "")),
+            scope=scope,
+        )
+        if publish:
+            publish_version(actor=actor, template_id=template.pk, template=template,
+                            change_summary=str(data.get("change_summary") or "首次发布"))
+    return template
+
+
+def _require_manager(actor: User | None, company: Company) -> None:
+    # `actor=None` is the system itself (demo seed, install_template_pack command).
+    if actor is not None and not access.can_manage_templates(actor, company):
+        raise Forbidden("只有流程管理员可以创建模板")
+
+
+def _draft_of(template: FormTemplate) -> TemplateVersion:
+    draft = template.versions.filter(status=TemplateVersion.Status.DRAFT).first()
+    if draft is not None:
+        return draft
+    source = template.current_version
+    number = (template.versions.aggregate(top=Max("number"))["top"] or 0) + 1
+    return TemplateVersion.objects.create(
+        template=template, number=number,
+        schema=source.schema if source else {"fields": []},
+        sop_instructions=source.sop_instructions if source else "",
+    )
+
+
+def _refuse_bad_design(schema: dict[str, Any]) -> None:
+    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
+        raise ValidationFailed("表单结构不正确：需要 {\"fields\": [...]}")
+    problems = schema_bridge.check_design(schema)
+    if problems:
+        raise ValidationFailed(problems[0].message, field=problems[0].field,
+                               details=[problem.to_dict() for problem in problems])
+
+
+def _summary(changes: list[dict[str, Any]]) -> str:
+    lines = [str(change.get("summary") or change.get("message") or "") for change in changes]
+    return "；".join(line for line in lines if line) or "无字段变化"
+
+
+def _notify_scope(template: FormTemplate, version: TemplateVersion) -> int:
+    people = User.objects.filter(company_id=template.company_id, is_active=True).select_related(
+        "department", "position")
+    now = clock.now()
+    notices = [
+        TemplateNotice(version=version, recipient=person, summary=version.change_summary,
+                       requires_ack=template.requires_ack, created_at=now)
+        for person in people if access.is_in_scope(person, template.scope)
+    ]
+    TemplateNotice.objects.bulk_create(notices, ignore_conflicts=True)
+    return len(notices)
+
+
+def install_builtin_pack(
+    *, actor: User | None, company: Company, pushed_positions: dict[str, list[int]] | None = None,
+) -> list[FormTemplate]:
+    """Import every template of `builtin/` into the company, published and open to everyone
+    (and pushed to the positions given per template code, so they show first on 工作台).
+
+    Templates whose code already exists in the company are left alone (safe to run twice).
+    """
+    installed: list[FormTemplate] = []
+    with transaction.atomic():
+        existing = set(FormTemplate.objects.filter(company=company).values_list("code", flat=True))
+        for path in sorted(BUILTIN_DIR.glob("*.json")):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("code") in existing:
+                continue
+            scope: dict[str, Any] = {"everyone": True}
+            if pushed_positions and data.get("code") in pushed_positions:
+                scope["positions"] = pushed_positions[data["code"]]
+            installed.append(import_template(actor=actor, company=company, data=data,
+                                             scope=scope))
+    return installed

@@ -1,0 +1,232 @@
+"""Notification use cases: `notify` (in-app rows + outbox deliveries in the caller's transaction),
+read marks, preferences and robot configuration. Sending lives in `delivery.py`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+
+from sopflow.audit.services import record
+from sopflow.core.clock import clock
+from sopflow.core.errors import Forbidden, NotFound, ValidationFailed
+from sopflow.org.access import has_role
+from sopflow.org.models import Company, Department, RoleAssignment, User
+from sopflow.scheduling.jobs import enqueue
+from sopflow.worktime.calendar import CompanyCalendar, calendar_for
+
+from .kinds import KINDS
+from .models import Delivery, Notification, NotificationPreference, Robot
+
+Channel = NotificationPreference.Channel
+Frequency = NotificationPreference.Frequency
+
+
+def notify(
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    actor: User | None = None,
+    urgent: bool = False,
+    company: Company | None = None,
+    department: Department | None = None,
+    template_key: str = "",
+    working_days_only: bool = False,
+    translations: dict[str, dict[str, str]] | None = None,
+    source: str = "",
+) -> list[Notification]:
+    """Tell `recipients` about something, in the caller's transaction (outbox).
+
+    Writes one in-app `Notification` per active recipient (never to the actor themself), an
+    e-mail `Delivery` per recipient who has an address and has not turned the kind off, and a
+    robot `Delivery` per active robot configured for `department` or `template_key`. E-mail and
+    robot messages wait for the end of quiet hours (and, with `working_days_only`, for a
+    working day) unless `urgent`; CC-style kinds may be held for the recipient's digest.
+    Deliveries due now are enqueued; the rest are picked up by the scheduler.
+    """
+    now = clock.now()
+    people = {user.pk: user for user in recipients if user.is_active and user != actor}
+    calendars: dict[int | None, CompanyCalendar] = {}
+    preferences = _preferences(list(people), kind)
+    created: list[Notification] = []
+    due_now: list[int] = []
+    with transaction.atomic():
+        for user in people.values():
+            notification = Notification.objects.create(
+                recipient=user, kind=kind, title=title[:200], body=body, link=link, actor=actor,
+                is_urgent=urgent, created_at=now, translations=translations or {},
+                source=source[:200],
+            )
+            created.append(notification)
+            preference = preferences.get((user.pk, Channel.EMAIL))
+            if not user.email or (preference is not None and not preference.is_enabled):
+                continue
+            frequency = preference.frequency if preference is not None else Frequency.IMMEDIATE
+            if frequency != Frequency.IMMEDIATE and not urgent and _can_digest(kind):
+                Delivery.objects.create(
+                    channel=Delivery.Channel.EMAIL, notification=notification, recipient=user,
+                    status=Delivery.Status.HELD, frequency=frequency, created_at=now,
+                )
+                continue
+            calendar = _calendar(calendars, user.company)
+            when = now if urgent else calendar.next_delivery_moment(
+                now, working_days_only=working_days_only)
+            due_now += _outbox(channel=Delivery.Channel.EMAIL, notification=notification,
+                               recipient=user, robot=None, payload={}, when=when, now=now)
+        for robot in _robots(company, department, template_key):
+            calendar = _calendar(calendars, robot.company)
+            when = now if urgent else calendar.next_delivery_moment(
+                now, working_days_only=working_days_only)
+            names = "、".join(user.name for user in people.values())
+            payload = {"title": title, "body": body + (f"\n\n{names}" if names else ""),
+                       "link": link}
+            due_now += _outbox(channel=Delivery.Channel.ROBOT, notification=None, recipient=None,
+                               robot=robot, payload=payload, when=when, now=now)
+        from .delivery import deliver
+
+        for delivery_id in due_now:
+            enqueue(deliver, delivery_id)
+    return created
+
+
+def mark_read(*, actor: User, notification_id: int) -> Notification:
+    """Mark one of the actor's own notifications read (idempotent)."""
+    notification = Notification.objects.filter(pk=notification_id, recipient=actor).first()
+    if notification is None:
+        raise NotFound("通知不存在")
+    if notification.read_at is None:
+        notification.read_at = clock.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at)
+    return notification
+
+
+def mark_all_read(*, actor: User) -> int:
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
+        read_at=clock.now())
+
+
+def set_preference(
+    *, actor: User, kind: str, channel: str, is_enabled: bool, frequency: str = Frequency.IMMEDIATE
+) -> NotificationPreference:
+    """The actor's own choice for one kind and channel; digests only for CC-style kinds."""
+    if kind not in KINDS or channel not in Channel.values or frequency not in Frequency.values:
+        raise ValidationFailed("无效的通知设置")
+    if frequency != Frequency.IMMEDIATE and not _can_digest(kind):
+        raise ValidationFailed("这类通知不能汇总发送", field="frequency")
+    with transaction.atomic():
+        preference, _ = NotificationPreference.objects.update_or_create(
+            user=actor, kind=kind, channel=channel,
+            defaults={"is_enabled": is_enabled, "frequency": frequency},
+        )
+    return preference
+
+
+def create_robot(
+    *, actor: User, company: Company, name: str, platform: str, webhook_url: str, secret: str = "",
+    department: Department | None = None, template_key: str = "", rate_limit_per_minute: int = 20,
+) -> Robot:
+    """Add a group-chat robot (system or process admins of the company)."""
+    _require_admin(actor, company)
+    if platform not in Robot.Platform.values:
+        raise ValidationFailed("平台无效", field="platform")
+    if not webhook_url.startswith(("https://", "http://")):
+        raise ValidationFailed("Webhook 地址需以 https:// 开头", field="webhook_url")
+    if department is not None and department.company_id != company.pk:
+        raise ValidationFailed("部门不属于该公司", field="department")
+    with transaction.atomic():
+        robot = Robot.objects.create(
+            company=company, name=name[:100], platform=platform, webhook_url=webhook_url,
+            secret=secret, department=department, template_key=template_key[:100],
+            rate_limit_per_minute=max(1, rate_limit_per_minute),
+        )
+        record(actor=actor, action="notify.robot.created", obj=robot, company_id=company.pk,
+               changes={"platform": platform, "department": department.pk if department else None,
+                        "template_key": template_key})
+    return robot
+
+
+def set_robot_active(*, actor: User, robot: Robot, is_active: bool) -> Robot:
+    _require_admin(actor, robot.company)
+    with transaction.atomic():
+        Robot.objects.filter(pk=robot.pk).update(is_active=is_active)
+        record(actor=actor, action="notify.robot.updated", obj=robot, company_id=robot.company_id,
+               changes={"is_active": [robot.is_active, is_active]})
+    robot.is_active = is_active
+    return robot
+
+
+def retry_delivery(*, actor: User, delivery_id: int) -> Delivery:
+    """Send a failed delivery again with a fresh set of tries (system admins, jobs page)."""
+    if not has_role(actor, RoleAssignment.Role.SYSTEM_ADMIN):
+        raise Forbidden("只有系统管理员可以重试")
+    from .delivery import deliver
+
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().filter(
+            pk=delivery_id, status=Delivery.Status.FAILED).first()
+        if delivery is None:
+            raise NotFound("投递不存在或未失败")
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=Delivery.Status.QUEUED, attempts=0, next_attempt_at=clock.now())
+        record(actor=actor, action="notify.delivery.retried", obj=delivery,
+               changes={"channel": delivery.channel, "error": delivery.last_error[-300:]})
+        enqueue(deliver, delivery.pk)
+    delivery.refresh_from_db()
+    return delivery
+
+
+def _outbox(
+    *, channel: str, notification: Notification | None, recipient: User | None,
+    robot: Robot | None, payload: dict[str, Any], when: datetime, now: datetime,
+) -> list[int]:
+    immediate = when <= now
+    delivery = Delivery.objects.create(
+        channel=channel, notification=notification, recipient=recipient, robot=robot,
+        payload=payload, created_at=now, next_attempt_at=when,
+        status=Delivery.Status.QUEUED if immediate else Delivery.Status.SCHEDULED,
+    )
+    return [delivery.pk] if immediate else []
+
+
+def _preferences(user_ids: list[int], kind: str) -> dict[tuple[int, str], NotificationPreference]:
+    rows = NotificationPreference.objects.filter(user_id__in=user_ids, kind=kind)
+    return {(row.user_id, row.channel): row for row in rows}
+
+
+def _robots(company: Company | None, department: Department | None, template_key: str) -> list[Robot]:
+    if department is None and not template_key:
+        return []
+    match = Q()
+    if department is not None:
+        match |= Q(department=department)
+    if template_key:
+        match |= Q(template_key=template_key)
+    robots = Robot.objects.filter(match, is_active=True).select_related("company")
+    if company is not None:
+        robots = robots.filter(company=company)
+    return list(robots)
+
+
+def _calendar(cache: dict[int | None, CompanyCalendar], company: Company | None) -> CompanyCalendar:
+    key = company.pk if company is not None else None
+    if key not in cache:
+        cache[key] = calendar_for(company)
+    return cache[key]
+
+
+def _can_digest(kind: str) -> bool:
+    known = KINDS.get(kind)
+    return bool(known and known.can_digest)
+
+
+def _require_admin(actor: User, company: Company) -> None:
+    if not (has_role(actor, RoleAssignment.Role.PROCESS_ADMIN, company=company)
+            or has_role(actor, RoleAssignment.Role.SYSTEM_ADMIN, company=company)):
+        raise Forbidden("只有系统管理员或流程管理员可以配置群机器人")

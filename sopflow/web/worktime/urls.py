@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("calendar/", views.calendar_page, name="worktime-calendar"),
+    path("calendar/days/", views.day_set, name="worktime-day-set"),
+    path("calendar/days/remove/", views.day_remove, name="worktime-day-remove"),
+]
