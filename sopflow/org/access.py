@@ -53,10 +53,9 @@ def visible_company_ids(user: User) -> list[int]:
         user=user, company__isnull=True, role__in=[Role.SYSTEM_ADMIN, Role.AUDITOR, Role.HR_ADMIN])
     if user.is_superuser or global_grant.exists():
         return list(Company.objects.values_list("pk", flat=True))
-    if user.company_id is None:
-        return []
     company = user.company
-    assert company is not None
+    if company is None:
+        return []
     root = company.parent or company
     return list(Company.objects.filter(Q(pk=root.pk) | Q(parent=root)).values_list("pk", flat=True))
 
@@ -119,9 +118,28 @@ def get_employee_for(user: User, employee_id: int, action: OrgAction = "view") -
         "company", "department", "position", "manager").filter(pk=employee_id).first()
     if employee is None:
         raise NotFound("员工不存在")
-    assert employee.company is not None
+    if employee.company is None:  # global admins have no company and no org page
+        raise NotFound("员工不存在")
     _check(user, employee.company, action)
     return employee
+
+
+def default_company_for(user: User) -> Company | None:
+    """The company whose org chart a user sees first: their own, else the first visible one."""
+    if user.company_id is not None:
+        return user.company
+    return companies_visible_to(user).order_by("pk").first()
+
+
+def get_role_assignment_for(user: User, grant_id: int) -> RoleAssignment:
+    """A role grant the user may revoke: only system admins of its company (or global ones)."""
+    grant = RoleAssignment.objects.select_related("user", "company", "department").filter(
+        pk=grant_id, user__company_id__in=visible_company_ids(user)).first()
+    if grant is None:
+        raise NotFound("授权不存在")
+    if not can_manage_roles(user, grant.company):
+        raise Forbidden("只有系统管理员可以撤销角色")
+    return grant
 
 
 def _check(user: User, company: Company, action: OrgAction) -> None:

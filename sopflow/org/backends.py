@@ -18,14 +18,21 @@ class IdentifierBackend(ModelBackend):
     (`ModelBackend.get_user` checks `is_active`).
     """
 
-    def authenticate(self, request: HttpRequest | None, username: str | None = None,
-                     password: str | None = None, **kwargs: Any) -> User | None:
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
         if not username or not password:
             return None
         identifier = username.strip()
-        matches = list(User.objects.filter(
-            Q(employee_no=identifier) | Q(phone=identifier) | Q(email__iexact=identifier)
-        )[:2])
+        matches = list(
+            User.objects.filter(
+                Q(employee_no=identifier) | Q(phone=identifier) | Q(email__iexact=identifier)
+            )[:2]
+        )
         if len(matches) != 1:
             User().set_password(password)  # same work as a real check, against timing probes
             return None

@@ -21,8 +21,14 @@ class Company(TimeStampedModel):
     name = models.CharField("名称", max_length=100, unique=True)
     short_name = models.CharField("简称", max_length=30, blank=True)
     code = models.SlugField("编码", max_length=30, unique=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="subsidiaries", verbose_name="上级公司")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subsidiaries",
+        verbose_name="上级公司",
+    )
     timezone = models.CharField("时区", max_length=50, default="Asia/Shanghai")
     is_active = models.BooleanField("启用", default=True)
 
@@ -38,13 +44,20 @@ class Department(TimeStampedModel):
     """A node of a company's department tree. Disabled departments keep their history."""
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="departments")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children", verbose_name="上级部门")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name="上级部门",
+    )
     name = models.CharField("名称", max_length=100)
     code = models.CharField("编码", max_length=40)
     sort_order = models.IntegerField("排序", default=0)
-    heads = models.ManyToManyField("User", blank=True, related_name="headed_departments",
-                                   verbose_name="负责人")
+    heads = models.ManyToManyField(
+        "User", blank=True, related_name="headed_departments", verbose_name="负责人"
+    )
     is_active = models.BooleanField("启用", default=True)
 
     class Meta:
@@ -85,7 +98,9 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, employee_no: str, password: str | None = None, **fields: object) -> User:
+    def create_superuser(
+        self, employee_no: str, password: str | None = None, **fields: object
+    ) -> User:
         fields.setdefault("is_staff", True)
         fields.setdefault("is_superuser", True)
         return self.create_user(employee_no, password, **fields)
@@ -106,20 +121,46 @@ class User(AbstractBaseUser, PermissionsMixin):
     name = models.CharField("姓名", max_length=50)
     phone = models.CharField("手机号", max_length=20, unique=True, null=True, blank=True)
     email = models.EmailField("邮箱", unique=True, null=True, blank=True)
-    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="employees", verbose_name="公司")
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="members", verbose_name="主部门")
-    secondary_departments = models.ManyToManyField(Department, blank=True,
-                                                   related_name="secondary_members",
-                                                   verbose_name="兼职部门")
-    position = models.ForeignKey(Position, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="holders", verbose_name="岗位")
-    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="reports", verbose_name="直属上级")
+    company = models.ForeignKey(
+        Company,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="employees",
+        verbose_name="公司",
+    )
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+        verbose_name="主部门",
+    )
+    secondary_departments = models.ManyToManyField(
+        Department, blank=True, related_name="secondary_members", verbose_name="兼职部门"
+    )
+    position = models.ForeignKey(
+        Position,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="holders",
+        verbose_name="岗位",
+    )
+    manager = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+        verbose_name="直属上级",
+    )
     title = models.CharField("职务", max_length=50, blank=True)
     hired_on = models.DateField("入职日期", null=True, blank=True)
-    language = models.CharField("界面语言", max_length=10, choices=Language, default=Language.ZH_HANS)
+    language = models.CharField(
+        "界面语言", max_length=10, choices=Language, default=Language.ZH_HANS
+    )
     is_active = models.BooleanField("在职", default=True)
     is_staff = models.BooleanField("可进入 Django 管理后台", default=False)
     disabled_at = models.DateTimeField("停用时间", null=True, blank=True)

@@ -194,16 +194,16 @@ def update_employee(*, actor: User | None, employee: User, changes: dict[str, An
         raise ValidationFailed(f"不能修改字段：{', '.join(sorted(unknown))}")
     with transaction.atomic():
         employee = User.objects.select_for_update().get(pk=employee.pk)
-        assert employee.company is not None
-        _require_manage(actor, employee.company)
+        company = _company_of(employee)
+        _require_manage(actor, company)
         before = _employee_snapshot(employee)
         merged = {name: getattr(employee, name) for name in EMPLOYEE_FIELDS} | changes
-        values = _clean_employee_values(employee.company, merged, existing=employee)
+        values = _clean_employee_values(company, merged, existing=employee)
         for field_name, value in values.items():
             setattr(employee, field_name, value)
         _save_user(employee)
         if secondary_departments is not None:
-            _check_same_company(secondary_departments, employee.company, "secondary_departments")
+            _check_same_company(secondary_departments, company, "secondary_departments")
             employee.secondary_departments.set(secondary_departments)
         delta = diff(before, _employee_snapshot(employee))
         if delta:
@@ -216,8 +216,7 @@ def set_employee_active(*, actor: User | None, employee: User, is_active: bool) 
     a disabled person can no longer sign in and their API tokens stop working at once."""
     with transaction.atomic():
         employee = User.objects.select_for_update().get(pk=employee.pk)
-        assert employee.company is not None
-        _require_manage(actor, employee.company)
+        _require_manage(actor, _company_of(employee))
         if actor is not None and actor.pk == employee.pk and not is_active:
             raise ValidationFailed("不能停用自己的账号")
         if employee.is_active == is_active:
@@ -240,8 +239,7 @@ def set_password(*, actor: User, employee: User, new_password: str,
                 raise ValidationFailed("原密码不正确", field="old_password")
             action = "accounts.password.changed"
         else:
-            assert employee.company is not None
-            _require_manage(actor, employee.company)
+            _require_manage(actor, _company_of(employee))
             action = "accounts.password.reset"
         _validate_password(new_password, employee, field="new_password")
         employee.set_password(new_password)
@@ -295,6 +293,12 @@ def revoke_role(*, actor: User | None, grant: RoleAssignment) -> None:
 def _require_manage(actor: User | None, company: Company) -> None:
     if actor is not None and not access.can_manage_org(actor, company):
         raise Forbidden("只有人事管理员或系统管理员可以修改组织架构")
+
+
+def _company_of(employee: User) -> Company:
+    if employee.company is None:
+        raise Forbidden("不属于任何公司的账号只能由系统管理员在后台维护")
+    return employee.company
 
 
 def _clean_text(value: str, field: str, label: str) -> str:
@@ -361,7 +365,8 @@ def _validate_password(password: str, user: User, field: str = "password") -> No
 
 def _department_snapshot(department: Department) -> dict[str, Any]:
     return {"name": department.name, "code": department.code, "parent": department.parent_id,
-            "sort_order": department.sort_order}
+            "sort_order": department.sort_order,
+            "heads": sorted(department.heads.values_list("pk", flat=True))}
 
 
 def _employee_snapshot(user: User) -> dict[str, Any]:
@@ -370,4 +375,5 @@ def _employee_snapshot(user: User) -> dict[str, Any]:
         "department": user.department_id, "position": user.position_id, "manager": user.manager_id,
         "title": user.title, "hired_on": user.hired_on.isoformat() if user.hired_on else None,
         "language": user.language,
+        "secondary_departments": sorted(user.secondary_departments.values_list("pk", flat=True)),
     }

@@ -1,0 +1,1 @@
+"""Approval workflows: the pure engine (`engine/`) and, beside it, its Django persistence."""

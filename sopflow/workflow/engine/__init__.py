@@ -1,0 +1,63 @@
+"""Pure approval workflow engine: `start`/`advance` over a definition tree. No Django, no I/O.
+
+The public API is re-exported here because this package is the contract the Django side is
+written against; see README.md.
+"""
+
+from .commands import (
+    INITIATOR,
+    AddSigner,
+    AdminReassign,
+    AdminRestartFrom,
+    AdminSkip,
+    AdminTerminate,
+    Approve,
+    Command,
+    Comment,
+    Complete,
+    Reject,
+    RemoveSigner,
+    Resubmit,
+    Return,
+    SignerPosition,
+    TimerFired,
+    Transfer,
+    Urge,
+    Withdraw,
+)
+from .definition import Definition
+from .directory import CALENDAR_DAYS, CalendarDays, Directory, WorkCalendar
+from .effects import (
+    CancelTimer,
+    CloseTask,
+    Effect,
+    Event,
+    Finish,
+    Notify,
+    NotifyCC,
+    NotifyKind,
+    OpenTask,
+    Outcome,
+    ResumeTask,
+    ScheduleTimer,
+    SuspendTask,
+    effect_to_dict,
+)
+from .errors import DefinitionError, IllegalCommand, NoApprover, NotAllowed, WorkflowError
+from .machine import advance, start, status_text
+from .nodes import Action, Mode, NodeKind
+from .route import RouteAssignee, RouteStep, preview_route
+from .state import InstanceState, Status, Task, TaskStatus
+from .values import FieldChange, FormData
+
+__all__ = [
+    "CALENDAR_DAYS", "INITIATOR", "Action", "AddSigner", "AdminReassign", "AdminRestartFrom",
+    "AdminSkip", "AdminTerminate", "Approve", "CalendarDays", "CancelTimer", "CloseTask",
+    "Command", "Comment", "Complete", "Definition", "DefinitionError", "Directory", "Effect",
+    "Event", "FieldChange", "Finish", "FormData", "IllegalCommand", "InstanceState", "Mode",
+    "NoApprover", "NodeKind", "NotAllowed", "Notify", "NotifyCC", "NotifyKind", "OpenTask",
+    "Outcome", "Reject", "RemoveSigner", "Resubmit", "ResumeTask", "Return", "RouteAssignee",
+    "RouteStep", "ScheduleTimer", "SignerPosition", "Status", "SuspendTask", "Task",
+    "TaskStatus", "TimerFired", "Transfer", "Urge", "Withdraw", "WorkCalendar",
+    "WorkflowError", "advance", "effect_to_dict", "preview_route", "start", "status_text",
+]
