@@ -122,7 +122,7 @@ def submissions_visible_to(user: User) -> QuerySet[Submission]:
         ):
             condition |= Q(company_id=user.company_id) & ~Q(status=Submission.Status.DRAFT)
         headed: set[int] = set()
-        for department in user.headed_departments.filter(is_active=True):
+        for department in Department.objects.filter(heads=user, is_active=True):
             headed |= descendant_ids(department)
         if headed:
             condition |= Q(author__department_id__in=headed) & ~Q(status=Submission.Status.DRAFT)

@@ -26,7 +26,7 @@ def roles_of(user: User) -> set[str]:
     if cache is None:
         cache = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
         cache.add("employee")
-        if user.headed_departments.filter(is_active=True).exists():
+        if Department.objects.filter(heads=user, is_active=True).exists():
             cache.add("department_head")
         if user.is_superuser:
             cache.add(Role.SYSTEM_ADMIN)

@@ -5,7 +5,7 @@ Writes go through `services.py`; reads through `queries.py` and `access.py`.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -55,7 +55,7 @@ class Department(TimeStampedModel):
     name = models.CharField("名称", max_length=100)
     code = models.CharField("编码", max_length=40)
     sort_order = models.IntegerField("排序", default=0)
-    heads = models.ManyToManyField(
+    heads: models.ManyToManyField[User, Any] = models.ManyToManyField(
         "User", blank=True, related_name="headed_departments", verbose_name="负责人"
     )
     is_active = models.BooleanField("启用", default=True)
