@@ -52,7 +52,7 @@ test-pg: setup
 
 check: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy sopflow config
+	tools/typecheck.sh
 	$(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=config.settings.prod SECRET_KEY=$$(printf 'x%.0s' {1..60}) ALLOWED_HOSTS=example.com EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend \
 	  $(PY) manage.py check --deploy --fail-level WARNING
