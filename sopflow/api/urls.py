@@ -35,13 +35,27 @@ api = NinjaAPI(
 )
 errors.install(api)
 
-from . import form_templates, me, org, org_sync, webhooks  # noqa: E402  (routers register after the api object exists)
+from . import (  # noqa: E402  (routers register after the api object exists)
+    delegation,
+    form_templates,
+    me,
+    org,
+    org_sync,
+    training,
+    webhooks,
+    workflow,
+    workflow_design,
+)
 
 api.add_router("/me", me.router)
 api.add_router("/org", org.router)
 api.add_router("/org/sync", org_sync.router)
 api.add_router("/forms", form_templates.router)
 api.add_router("/webhooks", webhooks.router)
+api.add_router("/training", training.router)
+api.add_router("/approvals", workflow.router)
+api.add_router("/delegations", delegation.router)
+api.add_router("/flows", workflow_design.router)
 
 app_name = "api"
 urlpatterns: list[URLPattern] = [

@@ -15,6 +15,7 @@ from sopflow.audit.services import record
 from sopflow.form_templates.services.templates import install_builtin_pack
 from sopflow.org import services
 from sopflow.org.models import Company, Department, Position, RoleAssignment, User
+from sopflow.workflow.definitions import install_builtin_definitions
 
 DEMO_PASSWORD = "sopflow2026"  # noqa: S105  (the published demo password, printed by make run)
 COMPANY_CODE = "huaqi"
@@ -132,6 +133,7 @@ DEMO_LOGINS = [
     ("E013", "苏畅 · 流程管理员"),
     ("E033", "姜宁 · 审计员"),
     ("E062", "朱明 · 销售专员（出差日报）"),
+    ("E043", "黄晓 · 市场专员（未通过《费用报销SOP》，体验培训与考试门槛）"),
     ("E101", "魏强 · IT 工程师（设备报修）"),
 ]
 
@@ -217,8 +219,34 @@ def seed_demo(*, password: str = DEMO_PASSWORD) -> Company:
             "campaign": [positions["marketing-specialist"].pk],
             "campaign-summary": [positions["marketing-specialist"].pk],
             "repair": [positions["admin-clerk"].pk]})
+        install_builtin_definitions(actor=None, company=company)
         _seed_time_and_messages(company, people)
+        _seed_training(company)
+        _seed_delegation(people)
     return company
+
+
+def _seed_delegation(people: dict[str, User]) -> None:
+    """钱伟 (财务经理) is away for a week next month and hands his approvals to 冯静. It lies in
+    the future, so today's demo routing is unchanged; 我的代理 shows it as 未开始."""
+    from datetime import timedelta
+
+    from sopflow.core.clock import clock
+    from sopflow.org.delegation_services import create_delegation
+
+    today = clock.today_local().date()
+    first_of_next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    starts_on = first_of_next_month + timedelta(days=7)
+    create_delegation(actor=people["E030"], delegator=people["E030"], delegate=people["E031"],
+                      starts_on=starts_on, ends_on=starts_on + timedelta(days=6),
+                      reason="外出培训")
+
+
+def _seed_training(company: Company) -> None:
+    """S5: 费用报销 gated on the course 费用报销SOP; everyone but 黄晓 (E043) has passed."""
+    from sopflow.training.demo import seed_training
+
+    seed_training(company)
 
 
 def _seed_time_and_messages(company: Company, people: dict[str, User]) -> None:

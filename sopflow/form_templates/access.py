@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from django.db.models import Q, QuerySet
+from django.apps import apps
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from sopflow.core.errors import Forbidden, NotFound
 from sopflow.org.access import has_role, roles_of
@@ -111,10 +112,18 @@ def get_version_for(user: User, version_id: int, action: TemplateAction = "view"
 
 def submissions_visible_to(user: User) -> QuerySet[Submission]:
     """Own submissions; submitted ones of the company for auditors and system admins, and of
-    the departments a user heads (with their sub-departments) for department heads."""
+    the departments a user heads (with their sub-departments) for department heads; and those
+    whose approval the user takes part in (assignee, past or present, or CC recipient)."""
     if not user.is_authenticated or not user.is_active:
         return Submission.objects.none()
     condition = Q(author=user)
+    if apps.is_installed("sopflow.workflow"):
+        from sopflow.workflow.models import ApprovalTask, CarbonCopy
+
+        condition |= Q(Exists(ApprovalTask.objects.filter(
+            instance__submission=OuterRef("pk"), assignee=user)))
+        condition |= Q(Exists(CarbonCopy.objects.filter(
+            instance__submission=OuterRef("pk"), user=user)))
     if user.company_id is not None:
         company = user.company
         if has_role(user, Role.AUDITOR, company=company) or has_role(

@@ -87,6 +87,7 @@ class TemplateVersion(models.Model):
     sop_instructions = models.TextField("SOP 说明", blank=True)
     change_summary = models.TextField("变更说明", blank=True)
     changes = models.JSONField("字段变更", default=list, blank=True)
+    requires_retraining = models.BooleanField("需要重新培训", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField("发布时间", null=True, blank=True)

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db import transaction
 
 from sopflow.org.models import Company, RoleAssignment, User
+from sopflow.org.queries import audience_member_ids
 from sopflow.scheduling.models import Timer
 from sopflow.scheduling.registry import (
     FiredTimer,
@@ -26,7 +27,9 @@ CALENDAR_WARNING_KIND = "system.notice"
 
 
 def send_reminder_rule(run: RuleRun) -> None:
-    """Rule handler "notify.reminder": payload {"user_ids": [...], "title", "body", "link"}.
+    """Rule handler "notify.reminder": payload {"audience" | "user_ids", "title", "body", "link"}.
+
+    An `audience` (departments, positions, people) is resolved again at every run.
 
     Idempotent per period: people already reminded by this rule today are skipped, so a re-run
     after a worker crash sends nothing twice.
@@ -36,7 +39,10 @@ def send_reminder_rule(run: RuleRun) -> None:
     already = set(Notification.objects.filter(
         kind="schedule.reminder", source=marker
     ).values_list("recipient_id", flat=True))
-    people = User.objects.filter(pk__in=run.payload.get("user_ids", []), company=company,
+    audience = run.payload.get("audience")
+    user_ids = (audience_member_ids(company, **audience) if isinstance(audience, dict)
+                else run.payload.get("user_ids", []))
+    people = User.objects.filter(pk__in=user_ids, company=company,
                                  is_active=True).exclude(pk__in=already)
     notify(recipients=list(people), kind="schedule.reminder",
            title=run.payload.get("title", "提醒"), body=run.payload.get("body", ""),

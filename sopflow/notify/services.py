@@ -4,7 +4,7 @@ read marks, preferences and robot configuration. Sending lives in `delivery.py`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from django.db import transaction
@@ -14,8 +14,9 @@ from sopflow.audit.services import record
 from sopflow.core.clock import clock
 from sopflow.core.errors import Forbidden, NotFound, ValidationFailed
 from sopflow.org.access import has_role
-from sopflow.org.models import Company, Department, RoleAssignment, User
+from sopflow.org.models import Company, Department, Position, RoleAssignment, User
 from sopflow.scheduling.jobs import enqueue
+from sopflow.scheduling.models import ScheduleRule
 from sopflow.worktime.calendar import CompanyCalendar, calendar_for
 
 from .kinds import KINDS
@@ -160,6 +161,66 @@ def set_robot_active(*, actor: User, robot: Robot, is_active: bool) -> Robot:
                changes={"is_active": [robot.is_active, is_active]})
     robot.is_active = is_active
     return robot
+
+
+def send_robot_test(*, actor: User, robot: Robot) -> Delivery:
+    """Queue a test message to `robot` now (no quiet hours; disabled robots too, so a robot can
+    be checked before it is switched on). The result shows up as the delivery's attempts."""
+    _require_admin(actor, robot.company)
+    from .delivery import deliver
+
+    now = clock.now()
+    with transaction.atomic():
+        payload = {"title": "sopflow 测试消息",
+                   "body": f"{actor.name} 在 {clock.today_local():%Y-%m-%d %H:%M} 发送的测试消息，"
+                           f"收到说明群机器人“{robot.name}”配置正确。",
+                   "link": ""}
+        delivery = Delivery.objects.create(
+            channel=Delivery.Channel.ROBOT, robot=robot, payload=payload, created_at=now,
+            next_attempt_at=now, status=Delivery.Status.QUEUED,
+        )
+        record(actor=actor, action="notify.robot.tested", obj=robot, company_id=robot.company_id,
+               changes={"delivery": delivery.pk})
+        enqueue(deliver, delivery.pk)
+    return delivery
+
+
+def create_reminder_rule(
+    *, actor: User, company: Company, name: str, time_of_day: time, days: str, title: str,
+    body: str = "", link: str = "", department_ids: Iterable[int] = (),
+    position_ids: Iterable[int] = (), user_ids: Iterable[int] = (),
+) -> ScheduleRule:
+    """A daily "notify.reminder" rule for an audience of departments (with their sub-departments
+    and secondary members), positions and named people of `company`.
+
+    `payload["audience"]` keeps the choice; the handler resolves it again at every run (so new
+    hires are reminded) and `payload["user_ids"]` records who it meant at creation. Raises
+    ValidationFailed for an empty title or audience, or ids of another company.
+    """
+    from sopflow.org.queries import audience_member_ids
+    from sopflow.scheduling.services import create_rule
+
+    title = title.strip()[:200]
+    if not title:
+        raise ValidationFailed("请填写提醒内容", field="title")
+    audience = {"department_ids": sorted(set(department_ids)),
+                "position_ids": sorted(set(position_ids)), "user_ids": sorted(set(user_ids))}
+    departments = list(Department.objects.filter(company=company, pk__in=audience["department_ids"]))
+    positions = list(Position.objects.filter(company=company, pk__in=audience["position_ids"]))
+    named = list(User.objects.filter(company=company, pk__in=audience["user_ids"]))
+    if (len(departments), len(positions), len(named)) != (
+            len(audience["department_ids"]), len(audience["position_ids"]), len(audience["user_ids"])):
+        raise ValidationFailed("部门、岗位或人员不属于该公司", field="audience")
+    recipients = audience_member_ids(company, **audience)
+    if not recipients:
+        raise ValidationFailed("请选择提醒对象（部门、岗位或人员），且其中至少有一位在职员工",
+                               field="audience")
+    return create_rule(
+        actor=actor, company=company, name=name, time_of_day=time_of_day, days=days,
+        handler="notify.reminder",
+        payload={"title": title, "body": body.strip(), "link": link.strip(), "days": days,
+                 "user_ids": recipients, "audience": audience},
+    )
 
 
 def retry_delivery(*, actor: User, delivery_id: int) -> Delivery:

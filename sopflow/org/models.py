@@ -216,3 +216,58 @@ class RoleAssignment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}"
+
+
+class Delegation(TimeStampedModel):
+    """An out-of-office delegation (代理): from `starts_on` to `ends_on` (both inclusive, company
+    dates), new tasks of `delegator` go to `delegate` instead, for every template or only for
+    `template_ids`.
+
+    Rules (enforced in `delegation_services.py`): the delegate is an active colleague of the same
+    company; two live delegations of one delegator never overlap in both dates and templates;
+    chains stop after one hop (see `delegation.resolve_assignee`). Cancelling sets `cancelled_at`;
+    rows are never deleted.
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="delegations")
+    delegator = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="delegations_given", verbose_name="委托人"
+    )
+    delegate = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="delegations_received", verbose_name="代理人"
+    )
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("结束日期")
+    applies_to_all_templates = models.BooleanField("全部模板", default=True)
+    template_ids = models.JSONField("指定模板", default=list, blank=True)  # FormTemplate pks
+    reason = models.CharField("事由", max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name="设置人"
+    )
+    cancelled_at = models.DateTimeField("取消时间", null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name="取消人",
+    )
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        verbose_name = "代理设置"
+        indexes = [models.Index(fields=["delegator", "starts_on", "ends_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="org_delegation_dates_ordered"
+            ),
+            models.CheckConstraint(
+                condition=~Q(delegator=models.F("delegate")), name="org_delegation_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delegator_id} → {self.delegate_id} {self.starts_on}–{self.ends_on}"
+
+    def covers_template(self, template_id: int | None) -> bool:
+        """True when a task of `template_id` falls under this delegation's template scope."""
+        return self.applies_to_all_templates or (
+            template_id is not None and template_id in self.template_ids
+        )

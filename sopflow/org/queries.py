@@ -210,3 +210,16 @@ def positions_with_holder_counts(company: Company) -> QuerySet[Position]:
 
 def holders_of_position(position: Position) -> QuerySet[User]:
     return position.holders.filter(is_active=True).select_related("department").order_by("employee_no")
+
+
+def audience_member_ids(company: Company, *, department_ids: Iterable[int] = (),
+                        position_ids: Iterable[int] = (), user_ids: Iterable[int] = ()) -> list[int]:
+    """Active people of `company` in the departments (sub-departments and secondary members
+    included), holding the positions, or named. Ids of other companies are ignored."""
+    departments = Department.objects.filter(company=company, pk__in=list(department_ids))
+    in_departments = {pk for department in departments for pk in descendant_ids(department)}
+    people = User.objects.filter(company=company, is_active=True).filter(
+        Q(department_id__in=in_departments) | Q(secondary_departments__in=in_departments)
+        | Q(position_id__in=list(position_ids)) | Q(pk__in=list(user_ids))
+    )
+    return list(people.distinct().order_by("pk").values_list("pk", flat=True))

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
 import traceback
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from django.db.models import F
 
 from sopflow.audit.services import record
 from sopflow.core.clock import clock
-from sopflow.core.errors import Forbidden, NotFound
+from sopflow.core.errors import Forbidden, NotFound, ValidationFailed
 from sopflow.org.access import has_role
 from sopflow.org.models import Company, RoleAssignment, User
 
@@ -200,6 +201,58 @@ def fire_due_rules(*, now: datetime | None = None) -> int:
             continue  # another scheduler fired this rule for today first
         fired += 1
     return fired
+
+
+def create_rule(
+    *, actor: User, company: Company, name: str, time_of_day: time, days: str, handler: str,
+    payload: dict[str, Any] | None = None, key: str = "",
+) -> ScheduleRule:
+    """Add a daily rule of `company` (system or process admins). `handler` must be a registered
+    rule kind (e.g. "notify.reminder"); `key` defaults to a fresh "<handler>-<random>" slug.
+
+    Raises Forbidden for other people and ValidationFailed for an unknown handler or day choice,
+    or a key the company already uses.
+    """
+    from . import access
+
+    if not access.can_manage_rules(actor, company):
+        raise Forbidden("只有系统管理员或流程管理员可以配置定时提醒")
+    if handler not in registry.rule_handlers:
+        raise ValidationFailed("未知的定时规则类型", field="handler")
+    if days not in ScheduleRule.Days.values:
+        raise ValidationFailed("请选择“仅工作日”或“每天”", field="days")
+    name = name.strip()[:100]
+    if not name:
+        raise ValidationFailed("请填写名称", field="name")
+    key = key or f"{handler.replace('.', '-')}-{secrets.token_hex(4)}"
+    with transaction.atomic():
+        if ScheduleRule.objects.filter(company=company, key=key).exists():
+            raise ValidationFailed("规则编码已存在", field="key")
+        rule = ScheduleRule.objects.create(
+            company=company, key=key, name=name, time_of_day=time_of_day, days=days,
+            handler=handler, payload=payload or {},
+        )
+        record(actor=actor, action="scheduling.rule.created", obj=rule, company_id=company.pk,
+               changes={"key": key, "name": name, "time_of_day": time_of_day.isoformat(),
+                        "days": days, "handler": handler, "payload": payload or {}})
+    return rule
+
+
+def set_rule_active(*, actor: User, rule: ScheduleRule, is_active: bool) -> ScheduleRule:
+    """Enable or disable a rule (system or process admins of its company); idempotent."""
+    from . import access
+
+    with transaction.atomic():
+        rule = ScheduleRule.objects.select_for_update().select_related("company").get(pk=rule.pk)
+        if not access.can_manage_rules(actor, rule.company):
+            raise Forbidden("只有系统管理员或流程管理员可以配置定时提醒")
+        if rule.is_active == is_active:
+            return rule
+        ScheduleRule.objects.filter(pk=rule.pk).update(is_active=is_active)
+        record(actor=actor, action="scheduling.rule.updated", obj=rule,
+               company_id=rule.company_id, changes={"is_active": [rule.is_active, is_active]})
+        rule.is_active = is_active
+    return rule
 
 
 # --- job runs -----------------------------------------------------------------------------------

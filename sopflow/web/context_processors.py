@@ -7,10 +7,12 @@ from django.urls import NoReverseMatch, reverse
 
 from sopflow.audit.access import can_view_audit
 
-# (key, label, icon, url name, who sees it). Later issues add 审批, 模板, 培训, 任务, 统计.
+# (key, label, icon, url name, who sees it). Later issues add 模板, 培训, 任务, 统计.
 NAV = [
     ("home", "工作台", "ti-home", "web:home", "all"),
+    ("approvals", "审批", "ti-checkbox", "web:approval-inbox", "all"),
     ("templates", "模板", "ti-files", "web:template-list", "all"),
+    ("training", "培训", "ti-school", "web:training-my", "all"),
     ("org", "组织", "ti-sitemap", "web:org-chart", "all"),
     ("audit", "审计", "ti-shield-check", "web:audit-list", "auditor"),
     ("settings", "设置", "ti-settings", "web:settings", "all"),

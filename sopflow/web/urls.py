@@ -13,5 +13,9 @@ urlpatterns = [
     path("time/", include("sopflow.web.worktime.urls")),
     path("admin-jobs/", include("sopflow.web.scheduling.urls")),
     path("webhooks/", include("sopflow.web.webhooks.urls")),
+    path("delegations/", include("sopflow.web.delegation.urls")),
     path("", include("sopflow.web.form_templates.urls")),
+    path("", include("sopflow.web.workflow_design.urls")),
+    path("", include("sopflow.web.workflow.urls")),
+    path("", include("sopflow.web.training.urls")),
 ]

@@ -12,10 +12,10 @@ from django.db.models import F
 
 from sopflow.audit.services import record
 from sopflow.core.clock import clock
-from sopflow.core.errors import Conflict, ValidationFailed
+from sopflow.core.errors import Conflict, NotFound, ValidationFailed
 from sopflow.org.models import Department, User
 
-from .. import access, schema_bridge
+from .. import access, gates, schema_bridge
 from ..models import Attachment, Submission, TemplateVersion
 
 FILE_TYPES = {"attachment", "image", "signature"}
@@ -39,6 +39,7 @@ def start_submission(*, actor: User, template_id: int) -> Submission:
         version = template.current_version
         if version is None:  # "start" access already requires a published version
             raise ValidationFailed("模板尚未发布")
+        gates.enforce_start_gates(actor, template)  # e.g. training: pass the course first
         now = clock.now()
         submission = Submission.objects.create(
             company_id=template.company_id, template=template, version=version, author=actor,
@@ -72,16 +73,19 @@ def update_draft(
 
 def submit_submission(
     *, actor: User, submission_id: int, values: dict[str, Any] | None = None,
-    revision: int | None = None, language: str = "zh-hans",
+    revision: int | None = None, language: str = "zh-hans", urgent: bool = False,
+    chosen_approvers: dict[str, list[int]] | None = None,
 ) -> Submission:
     """Validate and submit a draft. Raises ValidationFailed with one detail per field error.
 
-    The workflow issue hooks routing in here (inside the same transaction).
+    When the template has a workflow, the approval starts in the same transaction; a route that
+    refuses (nobody to approve) raises ValidationFailed and nothing is stored.
     """
     with transaction.atomic():
         submission = access.get_submission_for(actor, submission_id, "edit")
         if revision is not None and revision != submission.revision:
             raise Conflict("表单已在别处保存过，请刷新页面后再提交")
+        gates.enforce_start_gates(actor, submission.template)
         values = submission.values if values is None else values
         evaluation = schema_bridge.evaluate(submission.version.schema, values, language=language,
                                             today=clock.today_local().date(),
@@ -106,6 +110,36 @@ def submit_submission(
         record(actor=actor, action="form_templates.submission.submitted", obj=submission,
                changes={"template": submission.template_id,
                         "version": submission.version.number})
+        from sopflow.workflow.services import start_for_submission
+
+        start_for_submission(actor=actor, submission=submission, urgent=urgent,
+                             chosen_approvers=chosen_approvers)
+    return submission
+
+
+def revise_submitted_values(
+    *, actor: User, submission: Submission, values: dict[str, Any], language: str = "zh-hans"
+) -> Submission:
+    """New values for a submitted form that was returned to its author (the workflow's resubmit
+    runs this in its transaction). Validated like a submit; new files are attached."""
+    if submission.author_id != actor.pk:
+        raise NotFound("表单不存在")
+    evaluation = schema_bridge.evaluate(submission.version.schema, values, language=language,
+                                        today=clock.today_local().date(),
+                                        **_context(actor, submission))
+    if evaluation.errors:
+        raise ValidationFailed(
+            f"有 {len(evaluation.errors)} 处需要修改：{evaluation.errors[0].message}",
+            field=evaluation.errors[0].field,
+            details=[error.to_dict() for error in evaluation.errors])
+    submission.values = evaluation.cleaned
+    submission.computed = evaluation.computed
+    submission.revision += 1
+    submission.save(update_fields=["values", "computed", "revision", "updated_at"])
+    Attachment.objects.filter(pk__in=_file_ids(submission.version.schema, values),
+                              owner=actor, submission__isnull=True).update(submission=submission)
+    record(actor=actor, action="form_templates.submission.revised", obj=submission,
+           changes={"revision": submission.revision})
     return submission
 
 

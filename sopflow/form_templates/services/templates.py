@@ -18,7 +18,7 @@ from sopflow.core.clock import clock
 from sopflow.core.errors import Conflict, Forbidden, ValidationFailed
 from sopflow.org.models import Company, User
 
-from .. import access, schema_bridge
+from .. import access, gates, schema_bridge
 from ..models import FormTemplate, TemplateNotice, TemplateVersion, VersionAcknowledgement
 
 EXPORT_FORMAT = "sopflow.template/1"
@@ -115,9 +115,10 @@ def save_draft(
 
 def publish_version(
     *, actor: User | None, template_id: int, change_summary: str | None = None,
-    template: FormTemplate | None = None,
+    template: FormTemplate | None = None, requires_retraining: bool = False,
 ) -> TemplateVersion:
     """Publish the draft: it becomes current and immutable; people in scope are notified.
+    With `requires_retraining`, the publish hooks re-assign linked courses (training).
 
     The field-by-field diff to the previous version is stored on the version. Raises
     ValidationFailed when there is no draft or its design is invalid.
@@ -136,6 +137,7 @@ def publish_version(
             draft.change_summary = change_summary
         if not draft.change_summary:
             draft.change_summary = _summary(draft.changes) if previous else "首次发布"
+        draft.requires_retraining = requires_retraining and previous is not None
         draft.status = TemplateVersion.Status.PUBLISHED
         draft.published_at = clock.now()
         draft.published_by = actor
@@ -143,6 +145,8 @@ def publish_version(
         FormTemplate.objects.filter(pk=template.pk).update(current_version=draft)
         template.current_version = draft
         notified = _notify_scope(template, draft) if previous else 0
+        if draft.requires_retraining:
+            gates.run_publish_hooks(actor, draft)
         record(actor=actor, action="form_templates.version.published", obj=template,
                changes={"version": draft.number, "summary": draft.change_summary,
                         "notified": notified})

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_POST
 from sopflow.accounts import services as account_services
 from sopflow.core.errors import DomainError
 from sopflow.org import services as org_services
+from sopflow.org.access import can_manage_org, has_role
+from sopflow.org.models import RoleAssignment, User
 
 
 class LoginForm(forms.Form):
@@ -65,8 +67,28 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "languages": request.user.Language.choices,  # type: ignore[union-attr]  # logged in
             "lifetimes": TOKEN_LIFETIMES,
             "max_tokens": account_services.MAX_ACTIVE_TOKENS,
+            "admin_links": _admin_links(request.user),  # type: ignore[arg-type]  # logged in
         },
     )
+
+
+def _admin_links(user: User) -> list[tuple[str, str, str]]:
+    """(label, url name, test id) of the settings pages this user may open. Computed here, on
+    the settings page only, so other pages pay no role queries."""
+    Role = RoleAssignment.Role  # noqa: N806  (the enum's usual short name)
+    company = user.company
+    links = [("我的代理", "web:delegation-mine", "link-delegation")]
+    if company is not None and can_manage_org(user, company):
+        links += [("员工代理设置", "web:delegation-manage", "link-delegation-manage"),
+                  ("工作日历", "web:worktime-calendar", "link-calendar"),
+                  ("日历设置", "web:worktime-settings", "link-calendar-settings")]
+    if has_role(user, Role.PROCESS_ADMIN, company=company):
+        links += [("群机器人", "web:notify-robots", "link-robots"),
+                  ("定时提醒", "web:rules-list", "link-rules"),
+                  ("外部 Webhook", "web:webhooks-list", "link-webhooks")]
+    if has_role(user, Role.SYSTEM_ADMIN):
+        links.append(("后台任务", "web:jobs-list", "link-jobs"))
+    return links
 
 
 @require_POST

@@ -128,7 +128,8 @@ def template_publish(request: HttpRequest, template_id: int) -> HttpResponse:
     try:
         version = template_services.publish_version(
             actor=request.user, template_id=template_id,  # type: ignore[arg-type]  # logged in
-            change_summary=request.POST.get("change_summary") or None)
+            change_summary=request.POST.get("change_summary") or None,
+            requires_retraining=request.POST.get("requires_retraining") == "on")
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("web:template-design", template_id)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from sopflow.core.errors import DomainError, NotFound
-from sopflow.form_templates import access, queries
+from sopflow.form_templates import access, gates, queries
 from sopflow.form_templates.models import Attachment, Submission, TemplateVersion
 from sopflow.form_templates.services import attachments as attachment_services
 from sopflow.form_templates.services import submissions as submission_services
@@ -76,6 +76,7 @@ def template_detail(request: HttpRequest, template_id: int) -> HttpResponse:
     manager = access.can_manage_templates(request.user, template.company)  # type: ignore[arg-type]  # logged in
     return render(request, "web/form_templates/template_detail.html", {
         "template": template, "version": version, "can_manage": manager,
+        "gate_refusals": gates.check_start_gates(request.user, template),  # type: ignore[arg-type]  # logged in
         "sop_html": form_render.render_markdown(version.sop_instructions) if version else "",
         "versions": queries.versions_of(template),
         "can_start": version is not None and access.is_in_scope(request.user, template.scope),  # type: ignore[arg-type]  # logged in
@@ -149,12 +150,15 @@ def submission_submit(request: HttpRequest, submission_id: int) -> HttpResponse:
     try:
         submission = submission_services.submit_submission(
             actor=request.user, submission_id=submission.pk, values=values,  # type: ignore[arg-type]  # logged in
-            language=request.LANGUAGE_CODE)
+            language=request.LANGUAGE_CODE, urgent=request.POST.get("urgent") == "1")
     except DomainError as error:
         submission.refresh_from_db()
         errors = {str(item["field"]): str(item["message"]) for item in error.details}
         return _fill_page(request, submission, values, errors, message=error.message, status=422)
     messages.success(request, "已提交")
+    instance = getattr(submission, "workflow_instance", None)
+    if instance is not None:
+        return redirect("web:approval-item", instance.pk)
     return redirect("web:submission-detail", submission.pk)
 
 

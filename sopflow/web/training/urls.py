@@ -1,0 +1,37 @@
+from django.urls import path
+
+from . import admin_views, views
+
+urlpatterns = [
+    path("training/", views.my_training, name="training-my"),
+    path("training/home-card/", views.home_card, name="training-home-card"),
+    path("training/courses/<int:course_id>/", views.course_page, name="training-course"),
+    path("training/lessons/<int:lesson_id>/", views.lesson_page, name="training-lesson"),
+    path("training/lessons/<int:lesson_id>/file/", views.lesson_file, name="training-lesson-file"),
+    path("training/courses/<int:course_id>/practice/", views.practice_page,
+         name="training-practice"),
+    path("training/courses/<int:course_id>/quiz/", views.quiz_start, name="training-quiz-start"),
+    path("training/attempts/<int:attempt_id>/", views.attempt_page, name="training-attempt"),
+    path("training/attempts/<int:attempt_id>/submit/", views.attempt_submit,
+         name="training-attempt-submit"),
+    path("training/team/", views.team_page, name="training-team"),
+    path("training/dashboard/", views.dashboard_page, name="training-dashboard"),
+    path("training/manage/", admin_views.course_admin_list, name="training-admin"),
+    path("training/manage/new/", admin_views.course_create, name="training-course-create"),
+    path("training/manage/from-template/", admin_views.course_from_template,
+         name="training-course-from-template"),
+    path("training/manage/<int:course_id>/", admin_views.course_edit, name="training-course-edit"),
+    path("training/manage/<int:course_id>/lessons/", admin_views.lesson_add,
+         name="training-lesson-add"),
+    path("training/manage/lessons/<int:lesson_id>/delete/", admin_views.lesson_delete,
+         name="training-lesson-delete"),
+    path("training/manage/<int:course_id>/questions/", admin_views.question_add,
+         name="training-question-add"),
+    path("training/manage/questions/<int:question_id>/toggle/", admin_views.question_toggle,
+         name="training-question-toggle"),
+    path("training/manage/<int:course_id>/assign/", admin_views.course_assign,
+         name="training-course-assign"),
+    path("training/manage/programmes/", admin_views.programmes, name="training-programmes"),
+    path("training/manage/exemptions/", admin_views.exemptions, name="training-exemptions"),
+    path("training/manage/rules/", admin_views.rules, name="training-rules"),
+]

@@ -1,0 +1,191 @@
+"""Turning the designer's drawer forms (POST data) into engine JSON, and back for display.
+
+No validation of meaning happens here: `editing` validates every change and names the node.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import QueryDict
+
+from sopflow.workflow.design.conditions import NO_VALUE_OPS, Operand, OperandKind, build_and
+
+RULE_TYPES = [
+    ("manager", "发起人的上级"), ("manager_chain", "连续多级上级"),
+    ("department_head", "部门负责人"), ("named_department_head", "指定部门的负责人"),
+    ("users", "指定成员"), ("role", "角色"), ("position", "岗位"),
+    ("form_users", "表单中的人员"), ("form_department_head", "表单中部门的负责人"),
+    ("chosen_by_initiator", "发起人自选"), ("chosen_by_previous", "上一步审批人指定"),
+    ("initiator", "发起人本人"),
+]
+MODES = [("all", "会签（需所有人同意）"), ("any", "或签（一人同意即可）"),
+         ("sequential", "依次审批"), ("quorum", "按人数/比例通过")]
+NOBODY = [("to_process_admin", "转交流程管理员"), ("auto_approve", "自动通过"),
+          ("refuse", "不允许提交")]
+INITIATOR = [("self", "由发起人自己审批"), ("auto_approve", "自动通过"),
+             ("to_manager", "转交发起人的直属上级")]
+SAME_APPROVER = [("never", "不自动通过"), ("auto_approve_all", "此前审批过则自动通过"),
+                 ("auto_approve_consecutive", "与上一节点相同则自动通过")]
+ACTIONS = [("approve", "同意"), ("reject", "驳回"), ("return", "退回"), ("transfer", "转交"),
+           ("add_signer", "加签"), ("remove_signer", "减签"), ("complete", "办理完成")]
+ROLE_SCOPES = [("company", "本公司"), ("department", "覆盖发起人部门"), ("all", "全部")]
+ACCESS = [("read", "只读"), ("edit", "可编辑"), ("hidden", "隐藏")]
+
+
+def rule_from_post(data: QueryDict) -> dict[str, Any]:
+    """The approver rule chosen in the drawer, with only its type's parameters."""
+    rule_type = data.get("rule_type") or "manager"
+    rule: dict[str, Any] = {"type": rule_type}
+    match rule_type:
+        case "users":
+            rule["user_ids"] = _ints(data.getlist("user_ids"))
+        case "role":
+            rule |= {"role": data.get("role", ""), "role_name": data.get("role_name", ""),
+                     "scope": data.get("role_scope") or "company"}
+        case "position":
+            rule |= {"position_id": _int(data.get("position_id")),
+                     "position_name": data.get("position_name", "")}
+        case "manager" | "department_head":
+            rule["level"] = _int(data.get("level")) if data.get("level") else (
+                1 if rule_type == "manager" else 0)
+        case "manager_chain":
+            rule |= {"up_to_level": _int(data.get("up_to_level")),
+                     "up_to_role": data.get("up_to_role", "")}
+        case "named_department_head":
+            rule["department_id"] = _int(data.get("department_id"))
+        case "form_users" | "form_department_head":
+            rule["field"] = data.get("rule_field", "")
+        case "chosen_by_initiator":
+            rule |= {"from": data.get("choose_from") or "everyone",
+                     "user_ids": _ints(data.getlist("user_ids")),
+                     "role": data.get("role", ""), "multiple": data.get("multiple") == "on"}
+    return rule
+
+
+def node_settings_from_post(data: QueryDict, node: dict[str, Any],
+                            field_keys: list[str]) -> dict[str, Any]:
+    """Settings of a task, CC, group or start node from its drawer form."""
+    settings: dict[str, Any] = {"name": (data.get("name") or "").strip()}
+    kind = node.get("type")
+    if kind == "start":
+        settings["withdraw_after_decision"] = data.get("withdraw_after_decision") == "on"
+        return settings
+    if kind in ("cc", "approver", "handler"):
+        settings["approver_rule"] = rule_from_post(data)
+    if kind not in ("approver", "handler"):
+        return settings
+    mode = data.get("mode") or "all"
+    settings |= {
+        "mode": mode,
+        "quorum": {"min_count": _int(data.get("min_count")) if mode == "quorum" else None,
+                   "min_percent": _int(data.get("min_percent")) if mode == "quorum" else None},
+        "policies": {"nobody": data.get("nobody") or "to_process_admin",
+                     "initiator": data.get("initiator") or "self",
+                     "same_approver": data.get("same_approver") or "never"},
+        "field_permissions": {key: data.get(f"perm_{key}") or "read" for key in field_keys
+                              if (data.get(f"perm_{key}") or "read") != "read"},
+        "require_comment_on_reject": data.get("require_comment_on_reject") == "on",
+        "require_signature_on_approve": data.get("require_signature_on_approve") == "on",
+        "allowed_actions": data.getlist("allowed_actions"),
+        "deadline": deadline_from_post(data),
+    }
+    return settings
+
+
+def deadline_from_post(data: QueryDict) -> dict[str, Any] | None:
+    if data.get("deadline_on") != "on":
+        return None
+    steps: list[dict[str, Any]] = []
+    if data.get("remind_assignee") == "on":
+        steps.append({"after_hours": 0, "action": "notify", "notify": ["assignee"]})
+    if data.get("notify_manager_after"):
+        steps.append({"after_hours": _int(data.get("notify_manager_after")) or 0,
+                      "action": "notify", "notify": ["manager"]})
+    if data.get("escalate_action"):
+        steps.append({"after_hours": _int(data.get("escalate_after")) or 0,
+                      "action": data.get("escalate_action"),
+                      "to_user_id": _int(data.get("escalate_to"))})
+    steps.sort(key=lambda step: step["after_hours"])
+    return {"working_days": _int(data.get("working_days")), "hours": _int(data.get("hours")),
+            "urgent_hours": _int(data.get("urgent_hours")), "on_due": steps}
+
+
+def deadline_for_form(deadline: dict[str, Any] | None) -> dict[str, Any]:
+    """The drawer's deadline inputs for a stored deadline."""
+    if not deadline:
+        return {"on": False}
+    found: dict[str, Any] = {"on": True, **{k: deadline.get(k) for k in (
+        "working_days", "hours", "urgent_hours")}}
+    for step in deadline.get("on_due") or []:
+        if step.get("action") == "notify" and "assignee" in (step.get("notify") or []):
+            found["remind_assignee"] = True
+        elif step.get("action") == "notify":
+            found["notify_manager_after"] = step.get("after_hours")
+        else:
+            found |= {"escalate_action": step.get("action"),
+                      "escalate_after": step.get("after_hours"),
+                      "escalate_to": step.get("to_user_id")}
+    return found
+
+
+def rows_from_post(data: QueryDict) -> list[dict[str, Any]]:
+    """The condition rows (field / operator / value) as typed, including incomplete ones."""
+    rows = []
+    for index in range(_int(data.get("rows")) or 0):
+        if data.get(f"row-{index}-remove"):
+            continue
+        rows.append({"field": data.get(f"row-{index}-field", ""),
+                     "op": data.get(f"row-{index}-op", ""),
+                     "values": data.getlist(f"row-{index}-value")})
+    if data.get("add_row"):
+        rows.append({"field": "", "op": "", "values": []})
+    return rows
+
+
+def condition_from_rows(rows: list[dict[str, Any]],
+                        operands: dict[str, Operand]) -> dict[str, Any]:
+    """AND of the complete rows, values typed for their operand."""
+    leaves: list[dict[str, Any]] = []
+    for row in rows:
+        operand = operands.get(row["field"])
+        if operand is None or not row["op"]:
+            continue
+        leaf: dict[str, Any] = {"field": operand.key, "op": row["op"]}
+        if row["op"] not in NO_VALUE_OPS:
+            leaf["value"] = _typed(operand, row["op"], [v for v in row["values"] if v != ""])
+        leaves.append(leaf)
+    return build_and(leaves)
+
+
+def rows_of(condition: dict[str, Any]) -> list[dict[str, Any]]:
+    from sopflow.workflow.design.conditions import leaves
+
+    rows = []
+    for leaf in leaves(condition):
+        value = leaf.get("value")
+        values = value if isinstance(value, list) else ([] if value is None else [value])
+        rows.append({"field": leaf.get("field"), "op": leaf.get("op"),
+                     "values": [str(v) for v in values]})
+    return rows
+
+
+def _typed(operand: Operand, op: str, values: list[str]) -> Any:
+    if operand.kind in (OperandKind.DEPARTMENT, OperandKind.PERSON, OperandKind.POSITION):
+        return _ints(values)
+    if op == "between":
+        return values[:2]
+    if operand.kind in (OperandKind.CHOICE, OperandKind.ROLES) or op in ("in", "not_in"):
+        return values
+    return values[0] if values else ""
+
+
+def _int(raw: Any) -> int | None:
+    try:
+        return int(str(raw).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _ints(raw: list[str]) -> list[int]:
+    return [number for number in (_int(item) for item in raw) if number is not None]

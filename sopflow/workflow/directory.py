@@ -1,0 +1,124 @@
+"""The engine's `Directory` port answered from the org tables, for one company.
+
+Built fresh for each command (answers are memoised for that command only, so one transaction
+sees a consistent org and repeated questions cost no extra queries).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from sopflow.org.models import Department, RoleAssignment, User
+from sopflow.org.queries import holders_of_role as org_holders_of_role
+
+
+class OrgDirectory:
+    """Org look-ups scoped to `company_id` (process admins come from that company)."""
+
+    def __init__(self, company_id: int | None) -> None:
+        self.company_id = company_id
+        self._users: dict[int, User | None] = {}
+        self._departments: dict[int, Department | None] = {}
+        self._heads: dict[int, list[int]] = {}
+
+    def prime(self, users: list[User]) -> None:
+        """Seed the memo with already-loaded users (saves a query per known person)."""
+        for user in users:
+            self._users[user.pk] = user
+
+    def user(self, user_id: int) -> User | None:
+        if user_id not in self._users:
+            self._users[user_id] = User.objects.filter(pk=user_id).first()
+        return self._users[user_id]
+
+    def department(self, department_id: int) -> Department | None:
+        if department_id not in self._departments:
+            self._departments[department_id] = Department.objects.filter(
+                pk=department_id).first()
+        return self._departments[department_id]
+
+    # --- Directory protocol ---------------------------------------------------------------------
+
+    def name_of(self, user_id: int) -> str:
+        user = self.user(user_id)
+        return user.name if user is not None else f"用户{user_id}"
+
+    def is_active(self, user_id: int) -> bool:
+        user = self.user(user_id)
+        return user is not None and user.is_active
+
+    def manager_of(self, user_id: int, level: int = 1) -> int | None:
+        current: int | None = user_id
+        seen: set[int] = set()
+        for _ in range(level):
+            user = self.user(current) if current is not None else None
+            if user is None or current in seen:
+                return None
+            seen.add(user.pk)
+            current = user.manager_id
+        return current
+
+    def department_of(self, user_id: int) -> int | None:
+        user = self.user(user_id)
+        return user.department_id if user is not None else None
+
+    def department_ancestors(self, department_id: int) -> list[int]:
+        found: list[int] = []
+        department = self.department(department_id)
+        while department is not None and department.parent_id is not None:
+            if department.parent_id in found or department.parent_id == department_id:
+                break
+            found.append(department.parent_id)
+            department = self.department(department.parent_id)
+        return found
+
+    def department_name(self, department_id: int) -> str:
+        department = self.department(department_id)
+        return department.name if department is not None else f"部门{department_id}"
+
+    def heads_of(self, department_id: int) -> list[int]:
+        if department_id not in self._heads:
+            self._heads[department_id] = list(
+                Department.heads.through.objects.filter(department_id=department_id)
+                .order_by("user_id").values_list("user_id", flat=True))
+        return self._heads[department_id]
+
+    def company_of(self, user_id: int) -> int | None:
+        user = self.user(user_id)
+        return user.company_id if user is not None else None
+
+    def holders_of_role(self, role: str, *, company_id: int | None,
+                        department_id: int | None) -> list[int]:
+        departments = None
+        if department_id is not None:
+            departments = [department_id, *self.department_ancestors(department_id)]
+        return sorted(org_holders_of_role(role, company_id=company_id,
+                                          department_ids=departments)
+                      .values_list("pk", flat=True))
+
+    def holders_of_position(self, position_id: int) -> list[int]:
+        return sorted(User.objects.filter(position_id=position_id, is_active=True)
+                      .values_list("pk", flat=True))
+
+    def roles_of(self, user_id: int) -> set[str]:
+        roles = set(RoleAssignment.objects.filter(user_id=user_id)
+                    .values_list("role", flat=True))
+        if Department.heads.through.objects.filter(user_id=user_id).exists():
+            roles.add("department_head")
+        return roles
+
+    def position_of(self, user_id: int) -> int | None:
+        user = self.user(user_id)
+        return user.position_id if user is not None else None
+
+    def process_admins(self) -> list[int]:
+        return self._process_admins
+
+    @cached_property
+    def _process_admins(self) -> list[int]:
+        grants = RoleAssignment.objects.filter(role=RoleAssignment.Role.PROCESS_ADMIN)
+        if self.company_id is not None:
+            grants = grants.filter(company_id=self.company_id) | grants.filter(
+                company__isnull=True)
+        return sorted(User.objects.filter(pk__in=grants.values("user_id"), is_active=True)
+                      .values_list("pk", flat=True))

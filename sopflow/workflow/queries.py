@@ -1,0 +1,251 @@
+"""Read side: the inbox tabs (plain indexed SQL on task, instance and CC rows), the badge count,
+and what the item page shows (route steps, timeline, available actions)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any, Literal
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from sopflow.core.clock import clock
+from sopflow.org.models import User
+
+from . import access, definitions
+from .directory import OrgDirectory
+from .engine import Action, InstanceState, NodeKind, RouteStep, Status, preview_route
+from .models import ApprovalTask, CarbonCopy, Instance, InstanceEvent
+
+Tab = Literal["todo", "done", "mine", "cc"]
+TABS: list[tuple[Tab, str]] = [("todo", "待我处理"), ("done", "我已处理"), ("mine", "我发起的"),
+                               ("cc", "抄送我的")]
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""
+    template_id: int | None = None
+    status: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    urgent: bool = False
+    overdue: bool = False
+    sort: str = ""  # "due" sorts by due time (soonest first)
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    instance: Instance
+    task: ApprovalTask | None = None
+    cc: CarbonCopy | None = None
+
+
+def badge_count(user: User) -> int:
+    """Open tasks of the user (one indexed COUNT)."""
+    return ApprovalTask.objects.filter(assignee=user, status=ApprovalTask.Status.OPEN).count()
+
+
+def inbox_counts(user: User) -> dict[str, int]:
+    """Counts per tab: open tasks, decided tasks, my items, unread CCs (four indexed COUNTs)."""
+    tasks = ApprovalTask.objects.filter(assignee=user).aggregate(
+        todo=Count("pk", filter=Q(status=ApprovalTask.Status.OPEN)),
+        done=Count("pk", filter=Q(decided_at__isnull=False)))
+    return {"todo": tasks["todo"], "done": tasks["done"],
+            "mine": Instance.objects.filter(initiator=user).count(),
+            "cc": CarbonCopy.objects.filter(user=user, read_at__isnull=True).count()}
+
+
+def inbox_for(user: User, tab: Tab, filters: Filters | None = None,
+              limit: int = PAGE_SIZE) -> list[InboxRow]:
+    """One page of a tab, newest first (or soonest due with `sort="due"`). One query."""
+    filters = filters or Filters()
+    if tab in ("todo", "done"):
+        tasks = ApprovalTask.objects.filter(assignee=user)
+        tasks = (tasks.filter(status__in=ApprovalTask.OPEN_STATUSES) if tab == "todo"
+                 else tasks.filter(decided_at__isnull=False))
+        tasks = _filter(tasks, filters, "instance__")
+        if filters.overdue:
+            tasks = tasks.filter(due_at__lt=clock.now(), status__in=ApprovalTask.OPEN_STATUSES)
+        order = (["due_at", "-opened_at"] if filters.sort == "due"
+                 else ["-opened_at", "-pk"] if tab == "todo" else ["-decided_at", "-pk"])
+        tasks = tasks.select_related("instance", "instance__initiator",
+                                     "instance__template").order_by(*order)[:limit]
+        return [InboxRow(task.instance, task=task) for task in tasks]
+    if tab == "mine":
+        instances = _filter(Instance.objects.filter(initiator=user), filters, "")
+        if filters.overdue:
+            instances = instances.filter(tasks__due_at__lt=clock.now(),
+                                         tasks__status=ApprovalTask.Status.OPEN).distinct()
+        instances = instances.select_related("initiator", "template").order_by(
+            "-started_at", "-pk")[:limit]
+        return [InboxRow(instance) for instance in instances]
+    ccs = _filter(CarbonCopy.objects.filter(user=user), filters, "instance__")
+    ccs = ccs.select_related("instance", "instance__initiator", "instance__template").order_by(
+        "-created_at", "-pk")[:limit]
+    return [InboxRow(cc.instance, cc=cc) for cc in ccs]
+
+
+def _filter[M: Any](rows: QuerySet[M], filters: Filters, prefix: str) -> QuerySet[M]:
+    if filters.q:
+        rows = rows.filter(Q(**{f"{prefix}title__icontains": filters.q})
+                           | Q(**{f"{prefix}initiator__name__icontains": filters.q}))
+    if filters.template_id:
+        rows = rows.filter(**{f"{prefix}template_id": filters.template_id})
+    if filters.status:
+        rows = rows.filter(**{f"{prefix}status": filters.status})
+    if filters.urgent:
+        rows = rows.filter(**{f"{prefix}urgent": True})
+    tz = timezone.get_current_timezone()
+    if filters.date_from:
+        rows = rows.filter(**{f"{prefix}started_at__gte": datetime.combine(
+            filters.date_from, time.min, tz)})
+    if filters.date_to:
+        rows = rows.filter(**{f"{prefix}started_at__lte": datetime.combine(
+            filters.date_to, time.max, tz)})
+    return rows
+
+
+# --- the item page ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RouteView:
+    label: str
+    state: Literal["done", "active", "pending", "skipped", "ended"]
+    people: str = ""
+    reason: str = ""
+
+
+@dataclass
+class ItemPage:
+    instance: Instance
+    route: list[RouteView]
+    timeline: list[InstanceEvent]
+    tasks: list[ApprovalTask]
+    my_task: ApprovalTask | None
+    actions: set[str] = field(default_factory=set)
+    reject_reasons: tuple[str, ...] = ()
+    return_reasons: tuple[str, ...] = ()
+    return_targets: list[tuple[str, str]] = field(default_factory=list)
+    hidden_fields: set[str] = field(default_factory=set)
+    diff: list[dict[str, Any]] = field(default_factory=list)
+
+
+def item_page(user: User, instance: Instance) -> ItemPage:
+    """Everything the item page shows, for `user` (who already passed `get_instance_for`)."""
+    spec = definitions.spec_of(instance.definition_version_id, instance.definition_version.spec)
+    state = InstanceState.from_dict(instance.state)
+    tasks = list(instance.tasks.select_related("assignee").order_by("opened_at", "pk"))
+    timeline = list(instance.events.select_related("actor").order_by("at", "pk"))
+    for event in timeline:
+        event.label = VERB_LABELS.get(event.verb, event.verb)  # type: ignore[attr-defined]
+    my_task = next((t for t in tasks if t.assignee_id == user.pk and t.is_open), None)
+    page = ItemPage(instance, _route(spec, state, instance, tasks), timeline, tasks, my_task,
+                    reject_reasons=spec.reject_reasons, return_reasons=spec.return_reasons)
+    running = instance.status == Instance.Status.RUNNING
+    if my_task is not None and my_task.status == ApprovalTask.Status.OPEN and running:
+        node = spec.definition.task_node(my_task.node_id)
+        page.actions |= {str(action) for action in node.allowed_actions}
+        page.hidden_fields = {key for key, level in node.field_permissions
+                              if str(level) == "hidden"}
+        page.return_targets = [(node_id, name) for node_id, name in _earlier_nodes(
+            spec, tasks, my_task.node_id)]
+    if instance.initiator_id == user.pk:
+        if running:
+            page.actions |= {"urge"}
+            if not state.has_decision or spec.definition.withdraw_after_decision:
+                page.actions.add("withdraw")
+        if instance.status == Instance.Status.RETURNED:
+            page.actions |= {"resubmit", "withdraw"}
+    if user.pk in state.participants or instance.initiator_id == user.pk or any(
+            t.assignee_id == user.pk for t in tasks):
+        page.actions.add("comment")
+    if access.is_process_admin(user, instance.company_id):
+        page.actions.add("admin")
+    resubmissions = [e for e in timeline if e.verb == "workflow.instance.resubmitted"]
+    if resubmissions:
+        page.diff = resubmissions[-1].payload.get("diff", [])
+    return page
+
+
+def _earlier_nodes(spec: definitions.Spec, tasks: list[ApprovalTask],
+                   node_id: str) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for task in tasks:
+        if task.node_id != node_id and task.status == ApprovalTask.Status.APPROVED \
+                and spec.definition.precedes(task.node_id, node_id):
+            seen.setdefault(task.node_id, task.node_name)
+    return list(seen.items())
+
+
+def _route(spec: definitions.Spec, state: InstanceState, instance: Instance,
+           tasks: list[ApprovalTask]) -> list[RouteView]:
+    """已提交 → each task node on the predicted route with its state → the final status."""
+    steps: list[RouteStep] = preview_route(
+        spec.definition, initiator_id=instance.initiator_id, form=state.form.to_dict(),
+        directory=OrgDirectory(instance.company_id),
+        chosen_approvers={c.node_id: c.user_ids for c in state.chosen})
+    views = [RouteView("已提交", "done", instance.initiator.name)]
+    active = set(state.active_nodes)
+    round_start = max((t.opened_at for t in tasks if t.node_id == _first_task_node(steps)),
+                      default=None)
+    for step in steps:
+        if step.kind not in (NodeKind.APPROVER, NodeKind.HANDLER, NodeKind.CC):
+            continue
+        node_tasks = [t for t in tasks if t.node_id == step.node_id
+                      and (round_start is None or t.opened_at >= round_start)]
+        people = "、".join(dict.fromkeys(
+            [t.assignee.name for t in node_tasks] or [a.name for a in step.assignees]))
+        reason = "；".join(dict.fromkeys(a.reason for a in step.assignees))
+        if step.kind is NodeKind.CC:
+            label, status = step.node_name, ("done" if node_tasks or step.node_id in state.visited
+                                             else "pending")
+        elif step.node_id in active:
+            label, status = step.node_name + ("中" if step.node_name.endswith(
+                ("审核", "审批", "办理", "备案", "会签")) else "审批中"), "active"
+        elif node_tasks and all(not t.is_open for t in node_tasks) and any(
+                t.status in ("approved", "completed") for t in node_tasks):
+            label, status = step.node_name, "done"
+        else:
+            label, status = step.node_name, "pending"
+        views.append(RouteView(label, status, people, reason))  # type: ignore[arg-type]  # literal
+    final = Status(instance.status)
+    if final is not Status.RUNNING:
+        views.append(RouteView(final.label, "ended"))
+    else:
+        views.append(RouteView("已通过", "pending"))
+    return views
+
+
+def _first_task_node(steps: list[RouteStep]) -> str:
+    return next((s.node_id for s in steps if s.kind in (NodeKind.APPROVER, NodeKind.HANDLER)), "")
+
+
+def people_choices(user: User) -> list[tuple[int, str]]:
+    """Colleagues to transfer to / add as signers / mention."""
+    return list(User.objects.filter(company_id=user.company_id, is_active=True)
+                .exclude(pk=user.pk).order_by("name").values_list("pk", "name"))
+
+
+ACTION_LABELS = {Action.APPROVE: "同意", Action.REJECT: "驳回", Action.RETURN: "退回",
+                 Action.TRANSFER: "转交", Action.ADD_SIGNER: "加签", Action.COMPLETE: "办理完成"}
+
+VERB_LABELS = {
+    "workflow.instance.submitted": "提交", "workflow.instance.resubmitted": "重新提交",
+    "workflow.instance.returned": "退回发起人", "workflow.instance.approved": "审批通过",
+    "workflow.instance.rejected": "审批驳回", "workflow.instance.withdrawn": "撤回",
+    "workflow.instance.terminated": "终止", "workflow.instance.restarted": "重新开始",
+    "workflow.instance.urged": "催办", "workflow.task.approved": "同意",
+    "workflow.task.rejected": "驳回", "workflow.task.returned": "退回",
+    "workflow.task.completed": "办理完成", "workflow.task.transferred": "转交",
+    "workflow.task.reassigned": "改派", "workflow.task.auto_approved": "自动通过",
+    "workflow.task.auto_rejected": "自动驳回", "workflow.task.overdue": "超时",
+    "workflow.node.entered": "进入节点", "workflow.node.completed": "节点完成",
+    "workflow.node.skipped": "跳过节点", "workflow.node.auto_approved": "节点自动通过",
+    "workflow.branch.chosen": "条件分支", "workflow.signer.added": "加签",
+    "workflow.signer.removed": "减签", "workflow.cc.sent": "抄送",
+    "workflow.comment.added": "评论",
+}
