@@ -226,6 +226,8 @@ def _first_task_node(steps: list[RouteStep]) -> str:
 
 def people_choices(user: User) -> list[tuple[int, str]]:
     """Colleagues to transfer to / add as signers / mention."""
+    if user.company_id is None:
+        return []
     return list(User.objects.filter(company_id=user.company_id, is_active=True)
                 .exclude(pk=user.pk).order_by("name").values_list("pk", "name"))
 

@@ -71,7 +71,7 @@ def submit_for_approval(*, actor: User, submission_id: int, values: dict[str, An
     with transaction.atomic():
         submission = submit_submission(actor=actor, submission_id=submission_id, values=values,
                                        language=language, urgent=urgent,
-                                       chosen_approvers=chosen_approvers)
+                                       chosen_approvers=_plain_choices(chosen_approvers))
         instance = Instance.objects.filter(submission=submission).first()
         if instance is None:
             raise NotFound("该模板没有配置审批流程")
@@ -334,7 +334,7 @@ def _on_task(actor: User, task_id: int, make: Callable[..., Command], *, comment
 
 
 def _instance_command(actor: User, instance_id: int, command: Command,
-                      action: str = "view") -> Instance:
+                      action: access.InstanceAction = "view") -> Instance:
     with transaction.atomic():
         instance = access.get_instance_for(actor, instance_id, action)
         _on_instance(actor, instance, command)
@@ -358,8 +358,13 @@ def _apply(actor: User, row: Instance, spec: definitions.Spec, state: Any, comma
     store.save(row, spec, outcome, actor=actor, now=now, directory=directory, extras=extras)
 
 
+def _plain_choices(chosen: Mapping[str, Sequence[int]] | None) -> dict[str, list[int]] | None:
+    return {node: list(ids) for node, ids in chosen.items()} if chosen else None
+
+
 def _colleague(actor: User, user_id: int) -> User:
-    user = User.objects.filter(pk=user_id, company_id=actor.company_id, is_active=True).first()
+    user = (User.objects.filter(pk=user_id, company_id=actor.company_id, is_active=True).first()
+            if actor.company_id is not None else None)
     if user is None:
         raise ValidationFailed("找不到该同事", field="user")
     return user

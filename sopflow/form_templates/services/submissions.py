@@ -201,10 +201,11 @@ def _context(actor: User, submission: Submission | None) -> dict[str, Any]:
             None, submission.pk if submission is not None else None)
         return found.kind, found.size, mine
 
+    people = User.objects.filter(company_id=company_id, is_active=True) if company_id else None
+    departments = Department.objects.filter(company_id=company_id) if company_id else None
     return {
         "resolve_attachment": resolve,
-        "known_people": set(User.objects.filter(company_id=company_id, is_active=True)
-                            .values_list("pk", flat=True)),
-        "known_departments": set(Department.objects.filter(company_id=company_id)
-                                 .values_list("pk", flat=True)),
+        "known_people": set(people.values_list("pk", flat=True)) if people is not None else set(),
+        "known_departments": (set(departments.values_list("pk", flat=True))
+                              if departments is not None else set()),
     }
