@@ -11,7 +11,7 @@ help:
 	@echo "make run       set up (venv, deps, npm ci, static, migrations, demo) and serve http://127.0.0.1:8000"
 	@echo "make test      set up and run the whole suite (unit, Django, browser) on SQLite"
 	@echo "make test-pg   the suite against PostgreSQL (DATABASE_URL, default a throwaway local db)"
-	@echo "make check     ruff, mypy (strict parts), import contracts, deploy check, migrations check"
+	@echo "make check     ruff, mypy (strict parts), import contracts, translations, deploy check, migrations check"
 	@echo "make fmt       format with ruff"
 
 $(PY):
@@ -30,7 +30,8 @@ $(STAMP_NPM): package.json package-lock.json
 setup: $(STAMP_PY) $(STAMP_NPM)
 	$(PY) manage.py vendor_static
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	@if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages --ignore '.venv' --ignore 'node_modules' --verbosity 0; \
+	@if [ ! -d sopflow/locale ]; then :; \
+	 elif command -v msgfmt >/dev/null; then cd sopflow && ../$(PY) ../manage.py compilemessages --verbosity 0; \
 	 else echo "msgfmt not found (apt-get install gettext): the English interface will fall back to Chinese"; fi
 
 run: setup
@@ -54,6 +55,7 @@ check: setup
 	$(VENV)/bin/ruff check .
 	tools/typecheck.sh
 	$(VENV)/bin/lint-imports
+	$(PY) tools/check_translations.py
 	DJANGO_SETTINGS_MODULE=config.settings.prod SECRET_KEY=$$(printf 'x%.0s' {1..60}) ALLOWED_HOSTS=example.com EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
