@@ -109,6 +109,46 @@ def auditor(company: Company) -> User:
     return user
 
 
+# --- translations ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_messages() -> None:
+    """Compile sopflow/locale when a .mo is missing or older than its .po (`make setup` does this
+    too; a bare `pytest` must not test against a stale build). Locked, since xdist workers race."""
+    import contextlib
+    import fcntl
+    import tempfile
+    import warnings
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.utils.translation.reloader import translation_file_changed
+
+    def stale() -> list[Path]:
+        return [
+            po for root in settings.LOCALE_PATHS for po in Path(root).rglob("*.po")
+            if not po.with_suffix(".mo").exists()
+            or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+        ]
+
+    if not stale():
+        return
+    if shutil.which("msgfmt") is None:
+        warnings.warn("msgfmt not found (apt-get install gettext): the English catalogue is not "
+                      "compiled and English UI tests will fail", stacklevel=1)
+        return
+    with open(Path(tempfile.gettempdir()) / "sopflow-compilemessages.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stale():  # another worker may have compiled meanwhile
+            for root in settings.LOCALE_PATHS:  # walk only the locale tree, never .venv
+                with contextlib.chdir(Path(root).parent):
+                    call_command("compilemessages", verbosity=0)
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    translation_file_changed(sender=None, file_path=Path("django.mo"))
+
+
 # --- browser -----------------------------------------------------------------------------------
 
 

@@ -1,6 +1,7 @@
 """Test settings: fast hashing, tasks run inline, no lockout surprises between tests."""
 
 import os
+import tempfile
 
 from .base import *  # noqa: F403
 from .base import DATABASES
@@ -21,4 +22,10 @@ WHITENOISE_AUTOREFRESH = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not os.environ.get(
     "DATABASE_URL"
 ):
-    DATABASES["default"]["TEST"] = {"NAME": None}
+    # A file, not :memory:. An in-memory test database is one connection shared by the test
+    # thread and the live server thread of browser tests, and concurrent use of it returns
+    # garbage. One file per process, so parallel runs never share one; pytest-django deletes it
+    # at the end of the session.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"sopflow-test-{os.getpid()}.sqlite3")
+    }

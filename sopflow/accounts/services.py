@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from sopflow.audit.services import record
 from sopflow.core.clock import clock
@@ -34,17 +35,17 @@ def create_token(*, actor: User, name: str, expires_in_days: int | None = None) 
     """Issue a token for `actor`. The plaintext exists only in the return value."""
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed("请填写令牌名称", field="name")
+        raise ValidationFailed(gettext("请填写令牌名称"), field="name")
     if len(name) > NAME_MAX_LENGTH:
-        raise ValidationFailed(f"令牌名称最多 {NAME_MAX_LENGTH} 个字", field="name")
+        raise ValidationFailed(gettext("令牌名称最多 %(limit)s 个字") % {"limit": NAME_MAX_LENGTH}, field="name")
     if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
-        raise ValidationFailed("有效期须在 1 到 3650 天之间", field="expires_in_days")
+        raise ValidationFailed(gettext("有效期须在 1 到 3650 天之间"), field="expires_in_days")
     with transaction.atomic():
         # Lock the owner's row so two concurrent creations cannot both pass the limit.
         User.objects.select_for_update().filter(pk=actor.pk).first()
         active = ApiToken.objects.filter(user=actor, revoked_at__isnull=True).count()
         if active >= MAX_ACTIVE_TOKENS:
-            raise ValidationFailed(f"每人最多 {MAX_ACTIVE_TOKENS} 个有效令牌，请先撤销不用的令牌")
+            raise ValidationFailed(gettext("每人最多 %(limit)s 个有效令牌，请先撤销不用的令牌") % {"limit": MAX_ACTIVE_TOKENS})
         prefix = secrets.token_hex(4)
         secret = secrets.token_urlsafe(32)
         now = clock.now()
@@ -70,7 +71,7 @@ def revoke_token(*, actor: User, token_id: int) -> ApiToken:
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().filter(pk=token_id, user=actor).first()
         if token is None:
-            raise NotFound("令牌不存在")
+            raise NotFound(gettext("令牌不存在"))
         if token.revoked_at is None:
             token.revoked_at = clock.now()
             token.save(update_fields=["revoked_at"])

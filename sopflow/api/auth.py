@@ -14,6 +14,8 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import SimpleRateThrottle
@@ -31,6 +33,9 @@ class TokenAuth(HttpBearer):
         if user is None:
             return None
         request.user = user
+        if user.language:  # the middleware saw an anonymous request; answer in the owner's language
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
         return user
 
 
@@ -51,7 +56,7 @@ class ActiveSessionAuth(SessionAuth):
         try:
             return super()._get_key(request)
         except HttpError as error:
-            raise Forbidden("CSRF 校验失败：请刷新页面后重试", code="csrf_failed") from error
+            raise Forbidden(gettext("CSRF 校验失败：请刷新页面后重试"), code="csrf_failed") from error
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
@@ -114,7 +119,7 @@ def docs_guard(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
             return view(request, *args, **kwargs)
         if request.path.endswith(".json"):
             return JsonResponse(
-                {"code": "unauthenticated", "message": "未登录或令牌无效"}, status=401
+                {"code": "unauthenticated", "message": gettext("未登录或令牌无效")}, status=401
             )
         return redirect_to_login(request.get_full_path())
 

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import ConfigDict
@@ -427,7 +428,7 @@ def _company_ref(actor: User, company_id: int) -> Company:
     try:
         return access.get_company_for(actor, company_id)
     except NotFound as error:
-        raise ValidationFailed("公司不存在", field="company_id") from error
+        raise ValidationFailed(gettext("公司不存在"), field="company_id") from error
 
 
 def _optional_ref[Ref](
@@ -439,7 +440,7 @@ def _optional_ref[Ref](
     try:
         return getter(actor, object_id)
     except NotFound as error:
-        raise ValidationFailed(f"{label}不存在（ID {object_id}）", field=field) from error
+        raise ValidationFailed(gettext("%(label)s不存在（ID %(object_id)s）") % {"label": gettext(label), "object_id": object_id}, field=field) from error  # labels are model verbose names, already in the catalogue
 
 
 def _refs[Ref](

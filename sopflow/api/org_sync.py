@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
 from ninja import Router, Schema
 from pydantic import Field
 
@@ -58,7 +59,7 @@ def sync_employees(request: HttpRequest, employees: list[EmployeeSyncIn],
         details: list[dict[str, object]] = [
             {"row": error.row, "field": error.field, "message": error.message}
             for error in report.errors]
-        raise ValidationFailed(f"数据有误，未做任何修改（共 {len(details)} 处错误）", details=details)
+        raise ValidationFailed(ngettext("数据有误，未做任何修改（共 %(count)s 处错误）", "数据有误，未做任何修改（共 %(count)s 处错误）", len(details)) % {"count": len(details)}, details=details)
     counts = report.employees
     return SyncCountsOut(created=counts.created, updated=counts.updated, unchanged=counts.unchanged)
 
@@ -67,5 +68,5 @@ def _company(actor: User, company_id: int | None) -> Company:
     if company_id is not None:
         return access.get_company_for(actor, company_id, "manage")
     if actor.company_id is None:
-        raise NotFound("请用 company_id 指明要同步的公司")
+        raise NotFound(gettext("请用 company_id 指明要同步的公司"))
     return access.get_company_for(actor, actor.company_id, "manage")

@@ -10,10 +10,12 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from sopflow.core.errors import Forbidden
 from sopflow.training import access, queries
-from sopflow.training.models import Assignment, Attempt, Certificate, Course
+from sopflow.training.models import Assignment, Attempt, Certificate, Course, Lesson, Question
 from sopflow.training.services import assignments as assignment_services
 from sopflow.training.services import attempts as attempt_services
+from sopflow.training.services import courses as course_services
 
 router = Router(tags=["training"])
 
@@ -95,6 +97,69 @@ class SubmitIn(Schema):
     answers: dict[str, list[int]] | None = None
 
 
+class CourseIn(Schema):
+    title: str
+    description: str = ""
+    template_ids: list[int] = []
+    is_gate: bool = False
+    pass_mark: int = 80
+    questions_per_attempt: int = 10
+    max_attempts: int = 0
+    cooldown_minutes: int = 0
+    validity_months: int = 12
+
+
+class CoursePatch(Schema):
+    title: str | None = None
+    description: str | None = None
+    template_ids: list[int] | None = None
+    is_gate: bool | None = None
+    pass_mark: int | None = None
+    questions_per_attempt: int | None = None
+    max_attempts: int | None = None
+    cooldown_minutes: int | None = None
+    validity_months: int | None = None
+    is_active: bool | None = None
+
+
+class LessonIn(Schema):
+    title: str
+    kind: str = "text"
+    body: str = ""
+    video_url: str = ""
+
+
+class LessonOut(Schema):
+    id: int
+    course_id: int
+    order: int
+    title: str
+    kind: str
+    body: str
+    video_url: str
+
+
+class QuestionIn(Schema):
+    kind: str
+    text: str
+    options: list[str] = []
+    correct: list[int]
+    explanation: str = ""
+
+
+class BankQuestionOut(Schema):
+    """A question as the course's managers see it: with the answer keys."""
+
+    id: int
+    course_id: int
+    kind: str
+    text: str
+    options: list[str]
+    correct: list[int]
+    explanation: str
+    is_active: bool
+
+
 class ProgressOut(Schema):
     assigned: list[AssignmentOut]
     overdue_ids: list[int]
@@ -107,6 +172,65 @@ class ProgressOut(Schema):
 def list_courses(request: HttpRequest) -> object:
     return [_course(c) for c in access.courses_visible_to(request.auth).prefetch_related(  # type: ignore[arg-type]  # auth is a User
         "templates", "lessons")]
+
+
+@router.post("/courses", response={201: CourseOut}, summary="创建课程（管理员）")
+def create_course(request: HttpRequest, payload: CourseIn) -> object:
+    actor = request.auth
+    if actor.company is None:  # type: ignore[attr-defined]  # auth is a User
+        raise Forbidden("只有人事管理员或流程管理员可以管理课程")
+    data = payload.dict(exclude_unset=True)  # unset settings keep the model's defaults
+    data.setdefault("description", "")
+    data.setdefault("template_ids", [])
+    course = course_services.create_course(
+        actor=actor, company=actor.company, title=data.pop("title"),  # type: ignore[attr-defined,arg-type]  # auth is a User
+        description=data.pop("description"), template_ids=data.pop("template_ids"), **data)
+    return 201, _course(course)
+
+
+@router.patch("/courses/{course_id}", response=CourseOut, summary="修改课程（管理员）")
+def update_course(request: HttpRequest, course_id: int, payload: CoursePatch) -> object:
+    changes = payload.dict(exclude_unset=True)
+    template_ids = changes.pop("template_ids", None)
+    course = course_services.update_course(actor=request.auth, course_id=course_id,  # type: ignore[arg-type]  # auth is a User
+                                           template_ids=template_ids, **changes)
+    return _course(course)
+
+
+@router.post("/courses/{course_id}/lessons", response={201: LessonOut},
+             summary="添加课时（管理员；文本或视频链接）")
+def add_lesson(request: HttpRequest, course_id: int, payload: LessonIn) -> object:
+    lesson = course_services.add_lesson(actor=request.auth, course_id=course_id,  # type: ignore[arg-type]  # auth is a User
+                                        title=payload.title, kind=payload.kind,
+                                        body=payload.body, video_url=payload.video_url)
+    return 201, _lesson(lesson)
+
+
+@router.get("/courses/{course_id}/questions", response=list[BankQuestionOut],
+            summary="题库（管理员，含答案）")
+def list_questions(request: HttpRequest, course_id: int) -> object:
+    course = access.get_course_for(request.auth, course_id, "manage")  # type: ignore[arg-type]  # auth is a User
+    return [_question(q) for q in Question.objects.filter(course=course).order_by("pk")]
+
+
+@router.post("/courses/{course_id}/questions", response={201: BankQuestionOut},
+             summary="添加题目（管理员）")
+def add_question(request: HttpRequest, course_id: int, payload: QuestionIn) -> object:
+    question = course_services.save_question(
+        actor=request.auth, course_id=course_id, kind=payload.kind, text=payload.text,  # type: ignore[arg-type]  # auth is a User
+        options=payload.options, correct=payload.correct, explanation=payload.explanation)
+    return 201, _question(question)
+
+
+@router.put("/courses/{course_id}/questions/{question_id}", response=BankQuestionOut,
+            summary="修改题目（管理员）")
+def update_question(request: HttpRequest, course_id: int, question_id: int,
+                    payload: QuestionIn) -> object:
+    question = course_services.save_question(
+        actor=request.auth, course_id=course_id, question_id=question_id, kind=payload.kind,  # type: ignore[arg-type]  # auth is a User
+        text=payload.text, options=payload.options, correct=payload.correct,
+        explanation=payload.explanation)
+    return _question(question)
 
 
 @router.get("/courses/{course_id}", response=CourseOut, summary="课程详情")
@@ -185,6 +309,19 @@ def _course(course: Course) -> dict[str, Any]:
                          "body": lesson.body, "video_url": lesson.video_url,
                          "file_name": lesson.file_name} for lesson in course.lessons.all()],
             "link": queries.course_link(course.pk)}
+
+
+def _lesson(lesson: Lesson) -> dict[str, Any]:
+    return {"id": lesson.pk, "course_id": lesson.course_id, "order": lesson.order,
+            "title": lesson.title, "kind": lesson.kind, "body": lesson.body,
+            "video_url": lesson.video_url}
+
+
+def _question(question: Question) -> dict[str, Any]:
+    return {"id": question.pk, "course_id": question.course_id, "kind": question.kind,
+            "text": question.text, "options": list(question.options),
+            "correct": list(question.correct), "explanation": question.explanation,
+            "is_active": question.is_active}
 
 
 def _assignment(assignment: Assignment) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, UploadedFile
 
 from sopflow.org.models import User
 from sopflow.workflow import access, idempotency, queries, services
@@ -53,6 +53,11 @@ class ReturnIn(Schema):
 
 class CommentIn(Schema):
     comment: str = ""
+
+
+class CompleteIn(Schema):
+    comment: str = ""
+    form_updates: dict[str, Any] = {}
 
 
 class TransferIn(Schema):
@@ -174,11 +179,22 @@ def return_item(request: HttpRequest, task_id: int, payload: ReturnIn) -> dict[s
         reason_category=payload.reason_category, checklist=payload.checklist)))
 
 
-@router.post("/tasks/{task_id}/complete", summary="办理完成")
-def complete(request: HttpRequest, task_id: int, payload: CommentIn) -> dict[str, Any]:
+@router.post("/tasks/{task_id}/complete", summary="办理完成（可填写本节点可编辑的字段）")
+def complete(request: HttpRequest, task_id: int, payload: CompleteIn) -> dict[str, Any]:
     user = _user(request)
     return _once(request, payload, lambda: _task_result(services.complete(
-        actor=user, task_id=task_id, comment=payload.comment)))
+        actor=user, task_id=task_id, comment=payload.comment,
+        form_updates=payload.form_updates, language=user.language)))
+
+
+@router.post("/tasks/{task_id}/files", response={201: dict[str, Any]},
+             summary="上传审批签名或附件（用于同意时的 signature / attachments）")
+def upload_file(request: HttpRequest, task_id: int, file: File[UploadedFile],
+                kind: Form[str] = "attachment") -> tuple[int, dict[str, Any]]:
+    saved = services.upload_decision_file(actor=_user(request), task_id=task_id, kind=kind,
+                                          file_name=file.name or "", content=file.read())
+    return 201, {"id": str(saved.pk), "name": saved.original_name, "kind": saved.kind,
+                 "size": saved.size}
 
 
 @router.post("/tasks/{task_id}/transfer", summary="转交")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from sopflow.core.errors import Forbidden
 from sopflow.org.models import RoleAssignment, User
@@ -38,4 +39,4 @@ def can_view_audit(user: User) -> bool:
 
 def require_audit_viewer(user: User) -> None:
     if not can_view_audit(user):
-        raise Forbidden("只有审计员或系统管理员可以查看审计日志")
+        raise Forbidden(gettext("只有审计员或系统管理员可以查看审计日志"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,31 +34,64 @@ def record(
     with IMMEDIATE transactions), so two writers never compute from the same previous hash.
     Raises TransactionManagementError when called outside `transaction.atomic()`.
     """
+    return record_many(actor=actor, obj=obj, entries=[(action, changes or {})],
+                       company_id=company_id, actor_label=actor_label, object_repr=object_repr)[0]
+
+
+def record_many(
+    *,
+    actor: Any | None,
+    entries: Sequence[tuple[str, dict[str, Any]]],
+    obj: models.Model | None = None,
+    company_id: int | None = None,
+    actor_label: str = "",
+    object_repr: str = "",
+    occurred_at: datetime | None = None,
+) -> list[AuditEvent]:
+    """Append one event per `(action, changes)` entry, all by `actor` on `obj`, in order.
+
+    Three statements however many entries: lock the chain head, insert the rows, move the head
+    (`record` is the one-entry case). Same locking and transaction rule as `record`; returns []
+    for no entries without touching the chain.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError(
             "audit.record must run inside the write's transaction"
         )
+    if not entries:
+        return []
     context = request_context.current()
+    at = occurred_at if occurred_at is not None else clock.now()
+    label = actor_label or (str(actor) if actor is not None else "系统")
+    object_type = obj._meta.label_lower if obj is not None else ""
+    object_id = str(obj.pk) if obj is not None else ""
+    shown = (object_repr or (str(obj) if obj is not None else ""))[:200]
+    company = company_id if company_id is not None else _company_of(obj, actor)
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-    event = AuditEvent(
-        occurred_at=clock.now(),
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=actor_label or (str(actor) if actor is not None else "系统"),
-        action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        object_repr=(object_repr or (str(obj) if obj is not None else ""))[:200],
-        company_id=company_id if company_id is not None else _company_of(obj, actor),
-        changes=_jsonable(changes or {}),
-        ip=context.ip,
-        user_agent=context.user_agent,
-        channel=context.channel,
-        prev_hash=head.last_hash,
-    )
-    event.hash = compute_hash(event, head.last_hash)
-    event.save()
-    AuditChainHead.objects.filter(pk=1).update(last_hash=event.hash, last_event_id=event.pk)
-    return event
+    previous = head.last_hash
+    rows = []
+    for action, changes in entries:
+        event = AuditEvent(
+            occurred_at=at,
+            actor=actor if getattr(actor, "pk", None) else None,
+            actor_label=label,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            object_repr=shown,
+            company_id=company,
+            changes=_jsonable(changes),
+            ip=context.ip,
+            user_agent=context.user_agent,
+            channel=context.channel,
+            prev_hash=previous,
+        )
+        event.hash = compute_hash(event, previous)
+        previous = event.hash
+        rows.append(event)
+    created = AuditEvent.objects.bulk_create(rows)
+    AuditChainHead.objects.filter(pk=1).update(last_hash=previous, last_event_id=created[-1].pk)
+    return created
 
 
 def record_export(*, actor: Any, filters: dict[str, Any], row_count: int) -> AuditEvent:

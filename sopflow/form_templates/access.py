@@ -11,6 +11,7 @@ from typing import Literal
 
 from django.apps import apps
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext
 
 from sopflow.core.errors import Forbidden, NotFound
 from sopflow.org.access import has_role, roles_of
@@ -81,7 +82,7 @@ def get_template_for(user: User, template_id: int, action: TemplateAction = "vie
         .first()
     )
     if template is None or user.company_id is None:
-        raise NotFound("模板不存在")
+        raise NotFound(gettext("模板不存在"))
     manager = can_manage_templates(user, template.company)
     startable = (
         template.is_active
@@ -90,14 +91,14 @@ def get_template_for(user: User, template_id: int, action: TemplateAction = "vie
     )
     if action == "manage" and not manager:
         if startable:
-            raise Forbidden("只有流程管理员可以修改模板")
-        raise NotFound("模板不存在")
+            raise Forbidden(gettext("只有流程管理员可以修改模板"))
+        raise NotFound(gettext("模板不存在"))
     if action == "start" and not startable:
         if manager:
-            raise Forbidden("模板尚未发布或不在你的可发起范围内")
-        raise NotFound("模板不存在")
+            raise Forbidden(gettext("模板尚未发布或不在你的可发起范围内"))
+        raise NotFound(gettext("模板不存在"))
     if action == "view" and not (manager or startable):
-        raise NotFound("模板不存在")
+        raise NotFound(gettext("模板不存在"))
     return template
 
 
@@ -105,7 +106,7 @@ def get_version_for(user: User, version_id: int, action: TemplateAction = "view"
     """A version of a template the user may see; drafts only for template managers."""
     version = TemplateVersion.objects.select_related("template").filter(pk=version_id).first()
     if version is None:
-        raise NotFound("版本不存在")
+        raise NotFound(gettext("版本不存在"))
     get_template_for(user, version.template_id, "manage" if not version.is_published else action)
     return version
 
@@ -149,12 +150,12 @@ def get_submission_for(
         .first()
     )
     if submission is None:
-        raise NotFound("表单不存在")
+        raise NotFound(gettext("表单不存在"))
     if action == "edit":
         if submission.author_id != user.pk:
-            raise NotFound("表单不存在")
+            raise NotFound(gettext("表单不存在"))
         if submission.status != Submission.Status.DRAFT:
-            raise Forbidden("表单已提交，不能再修改")
+            raise Forbidden(gettext("表单已提交，不能再修改"))
     return submission
 
 
@@ -162,7 +163,7 @@ def get_attachment_for(user: User, attachment_id: int) -> Attachment:
     """A file is visible to its uploader and to whoever may see the submission it belongs to."""
     attachment = Attachment.objects.filter(pk=attachment_id).first()
     if attachment is None:
-        raise NotFound("附件不存在")
+        raise NotFound(gettext("附件不存在"))
     if attachment.owner_id == user.pk:
         return attachment
     if (
@@ -170,7 +171,14 @@ def get_attachment_for(user: User, attachment_id: int) -> Attachment:
         and submissions_visible_to(user).filter(pk=attachment.submission_id).exists()
     ):
         return attachment
-    raise NotFound("附件不存在")
+    if attachment.field_key == "_sop_image" and attachment.version_id is not None:
+        # Images in SOP instructions: whoever may see the template may see them.
+        template_id = TemplateVersion.objects.filter(pk=attachment.version_id).values_list(
+            "template_id", flat=True).first()
+        if template_id is not None:
+            get_template_for(user, template_id, "view")
+            return attachment
+    raise NotFound(gettext("附件不存在"))
 
 
 def _in_departments(user: User, entries: list[object]) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from sopflow.core.models import TimeStampedModel
 
@@ -24,47 +25,47 @@ class FormTemplate(TimeStampedModel):
     """
 
     class Category(models.TextChoices):
-        ADMINISTRATION = "行政", "行政"
-        HR = "人事", "人事"
-        FINANCE = "财务", "财务"
-        MARKETING = "市场", "市场"
-        SALES = "销售", "销售"
+        ADMINISTRATION = "行政", _("行政")
+        HR = "人事", _("人事")
+        FINANCE = "财务", _("财务")
+        MARKETING = "市场", _("市场")
+        SALES = "销售", _("销售")
         IT = "IT", "IT"
-        GENERAL = "通用", "通用"
+        GENERAL = "通用", _("通用")
 
     company = models.ForeignKey(
         "org.Company", on_delete=models.PROTECT, related_name="form_templates"
     )
-    code = models.SlugField("编码", max_length=60)
-    name = models.CharField("名称", max_length=100)
-    category = models.CharField("分类", max_length=10, choices=Category, default=Category.GENERAL)
-    icon = models.CharField("图标", max_length=50, default="ti-file-text")
-    description = models.CharField("简介", max_length=300, blank=True)
+    code = models.SlugField(_("编码"), max_length=60)
+    name = models.CharField(_("名称"), max_length=100)
+    category = models.CharField(_("分类"), max_length=10, choices=Category, default=Category.GENERAL)
+    icon = models.CharField(_("图标"), max_length=50, default="ti-file-text")
+    description = models.CharField(_("简介"), max_length=300, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="owned_form_templates",
-        verbose_name="负责人",
+        verbose_name=_("负责人"),
     )
-    scope = models.JSONField("可发起范围", default=dict, blank=True)
+    scope = models.JSONField(_("可发起范围"), default=dict, blank=True)
     current_version = models.ForeignKey(
         "TemplateVersion",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        verbose_name="当前版本",
+        verbose_name=_("当前版本"),
     )
     # Filled in by the workflow issue (a link to the approval flow this template runs).
-    workflow = models.JSONField("审批流程", null=True, blank=True)
-    requires_ack = models.BooleanField("新版本需确认已阅读", default=False)
-    is_active = models.BooleanField("启用", default=True)
+    workflow = models.JSONField(_("审批流程"), null=True, blank=True)
+    requires_ack = models.BooleanField(_("新版本需确认已阅读"), default=False)
+    is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
         ordering = ["category", "pk"]
-        verbose_name = "表单模板"
+        verbose_name = _("表单模板")
         constraints = [
             models.UniqueConstraint(fields=["company", "code"], name="form_template_code_unique"),
         ]
@@ -77,20 +78,20 @@ class TemplateVersion(models.Model):
     """A numbered version of a template's schema and SOP text. Published versions never change."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "草稿"
-        PUBLISHED = "published", "已发布"
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
 
     template = models.ForeignKey(FormTemplate, on_delete=models.CASCADE, related_name="versions")
-    number = models.PositiveIntegerField("版本号")
-    status = models.CharField("状态", max_length=20, choices=Status, default=Status.DRAFT)
-    schema = models.JSONField("表单结构", default=dict)
-    sop_instructions = models.TextField("SOP 说明", blank=True)
-    change_summary = models.TextField("变更说明", blank=True)
-    changes = models.JSONField("字段变更", default=list, blank=True)
-    requires_retraining = models.BooleanField("需要重新培训", default=False)
+    number = models.PositiveIntegerField(_("版本号"))
+    status = models.CharField(_("状态"), max_length=20, choices=Status, default=Status.DRAFT)
+    schema = models.JSONField(_("表单结构"), default=dict)
+    sop_instructions = models.TextField(_("SOP 说明"), blank=True)
+    change_summary = models.TextField(_("变更说明"), blank=True)
+    changes = models.JSONField(_("字段变更"), default=list, blank=True)
+    requires_retraining = models.BooleanField(_("需要重新培训"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -101,7 +102,7 @@ class TemplateVersion(models.Model):
 
     class Meta:
         ordering = ["template", "number"]
-        verbose_name = "模板版本"
+        verbose_name = _("模板版本")
         constraints = [
             models.UniqueConstraint(fields=["template", "number"], name="template_version_unique"),
         ]
@@ -118,8 +119,8 @@ class Submission(models.Model):
     """A filled form, pinned to the version it was started with. `revision` guards concurrent edits."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "草稿"
-        SUBMITTED = "submitted", "已提交"
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已提交")
 
     company = models.ForeignKey("org.Company", on_delete=models.PROTECT, related_name="+")
     template = models.ForeignKey(
@@ -131,18 +132,18 @@ class Submission(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="form_submissions"
     )
-    status = models.CharField("状态", max_length=30, choices=Status, default=Status.DRAFT)
-    title = models.CharField("标题", max_length=200, blank=True)
-    values = models.JSONField("填写内容", default=dict, blank=True)
-    computed = models.JSONField("计算结果", default=dict, blank=True)
+    status = models.CharField(_("状态"), max_length=30, choices=Status, default=Status.DRAFT)
+    title = models.CharField(_("标题"), max_length=200, blank=True)
+    values = models.JSONField(_("填写内容"), default=dict, blank=True)
+    computed = models.JSONField(_("计算结果"), default=dict, blank=True)
     revision = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "表单提交"
+        verbose_name = _("表单提交")
         indexes = [models.Index(fields=["author", "status"])]
 
     def __str__(self) -> str:
@@ -171,11 +172,11 @@ class Attachment(models.Model):
     version = models.ForeignKey(
         TemplateVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    field_key = models.CharField("字段", max_length=100)
-    original_name = models.CharField("文件名", max_length=255)
-    kind = models.CharField("类型", max_length=10, choices=Kind)
+    field_key = models.CharField(_("字段"), max_length=100)
+    original_name = models.CharField(_("文件名"), max_length=255)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind)
     content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField("大小")
+    size = models.PositiveIntegerField(_("大小"))
     sha256 = models.CharField(max_length=64)
     storage_path = models.CharField(max_length=300)
     thumbnail_path = models.CharField(max_length=300, blank=True)
@@ -183,7 +184,7 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["pk"]
-        verbose_name = "附件"
+        verbose_name = _("附件")
 
     def __str__(self) -> str:
         return self.original_name
@@ -203,7 +204,7 @@ class VersionAcknowledgement(models.Model):
     acknowledged_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = "版本已阅读确认"
+        verbose_name = _("版本已阅读确认")
         constraints = [
             models.UniqueConstraint(fields=["version", "user"], name="version_ack_unique"),
         ]
@@ -219,14 +220,14 @@ class TemplateNotice(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="template_notices"
     )
-    summary = models.TextField("变更摘要")
+    summary = models.TextField(_("变更摘要"))
     requires_ack = models.BooleanField(default=False)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "模板更新通知"
+        verbose_name = _("模板更新通知")
         constraints = [
             models.UniqueConstraint(fields=["version", "recipient"], name="template_notice_unique"),
         ]

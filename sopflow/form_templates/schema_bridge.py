@@ -33,6 +33,7 @@ class Evaluation:
     cleaned: Json
     computed: Json
     errors: list[FieldError] = field(default_factory=list)
+    hidden: frozenset[str] = frozenset()  # fields hidden by their display condition
 
     def errors_by_field(self) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -53,10 +54,13 @@ def evaluate(
     resolve_attachment: Callable[[int], tuple[str, int, bool] | None] | None = None,
     known_people: Collection[int] | None = None,
     known_departments: Collection[int] | None = None,
+    calendar: Any | None = None,
 ) -> Evaluation:
     """Validate `values` against `schema` and compute formulas; the server is the authority.
 
     `resolve_attachment(id)` answers (kind, size, may_attach) or None for an unknown id.
+    `calendar` (any `is_working_day(day)` object, e.g. the company's) counts working days;
+    Monday to Friday without it.
     """
     from .schema import fields, validate
     from .schema.cleaning import AttachmentInfo
@@ -67,14 +71,16 @@ def evaluate(
             found = resolve_attachment(pk)
             return AttachmentInfo(*found) if found is not None else None
 
+    extra: dict[str, Any] = {"calendar": calendar} if calendar is not None else {}
     result = validate.validate(
         fields.Schema.from_dict(schema), values, language=language, today=today,
         resolve_attachment=resolver, known_people=known_people,
-        known_departments=known_departments)
+        known_departments=known_departments, **extra)
     return Evaluation(
         cleaned=_jsonable(result.cleaned),
         computed=_flatten(result.computed.to_dict()),
         errors=[_error(item) for item in result.errors],
+        hidden=frozenset(result.hidden),
     )
 
 

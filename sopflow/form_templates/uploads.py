@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 import puremagic
+from django.utils.translation import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from sopflow.core.errors import ValidationFailed
@@ -63,23 +64,21 @@ def inspect_upload(
     display = PurePath(name).name or "未命名文件"
     if len(data) > limit * 1024 * 1024:
         raise ValidationFailed(
-            f"文件「{display}」大小为 {len(data) / 1024 / 1024:.1f} MB，超过 {limit:g} MB 的上限，"
-            "请压缩后再上传", code="file_too_large")
+            gettext("文件「%(display)s」大小为 %(value)s MB，超过 %(limit)s MB 的上限，请压缩后再上传") % {"display": display, "value": format(len(data) / 1024 / 1024, '.1f'), "limit": format(limit, 'g')}, code="file_too_large")
     if not data:
-        raise ValidationFailed(f"文件「{display}」是空文件，请重新选择", code="file_empty")
+        raise ValidationFailed(gettext("文件「%(display)s」是空文件，请重新选择") % {"display": display}, code="file_empty")
     extension = PurePath(display).suffix.lower()
     kind = EXTENSIONS.get(extension)
     allowed = "、".join(KIND_LABELS.get(item, item) for item in accept)
     if kind is None or kind not in accept:
         raise ValidationFailed(
-            f"不支持「{extension or '无扩展名'}」文件，这里只能上传：{allowed}",
+            gettext("不支持「%(value)s」文件，这里只能上传：%(allowed)s") % {"value": extension or '无扩展名', "allowed": allowed},
             code="file_type_not_allowed")
     detected = _sniff(display, data)
     if detected not in CONTENT_TYPES[kind]:
         actual = DETECTED_LABELS.get(detected, "其他类型" if detected else "无法识别的内容")
         raise ValidationFailed(
-            f"文件「{display}」的内容不是 {KIND_LABELS[kind]}（实际是{actual}），"
-            f"请上传真实的 {KIND_LABELS[kind]} 文件", code="file_content_mismatch")
+            gettext("文件「%(display)s」的内容不是 %(value)s（实际是%(actual)s），请上传真实的 %(value)s 文件") % {"display": display, "value": KIND_LABELS[kind], "actual": actual}, code="file_content_mismatch")
     thumbnail = None
     if kind == "pdf":
         _check_pdf(display, data)
@@ -102,7 +101,7 @@ def _check_pdf(name: str, data: bytes) -> None:
     tail = data[-2048:]
     if not data.startswith(b"%PDF-") or b"%%EOF" not in tail or b"startxref" not in data[-4096:]:
         raise ValidationFailed(
-            f"文件「{name}」已损坏或不完整（PDF 缺少结尾标记），无法打开，请重新导出或下载后再上传",
+            gettext("文件「%(name)s」已损坏或不完整（PDF 缺少结尾标记），无法打开，请重新导出或下载后再上传") % {"name": name},
             code="file_corrupt")
 
 
@@ -113,7 +112,7 @@ def _reencode(name: str, data: bytes, kind: str) -> tuple[bytes, bytes]:
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise ValidationFailed(f"图片「{name}」尺寸过大，请缩小后再上传",
+                raise ValidationFailed(gettext("图片「%(name)s」尺寸过大，请缩小后再上传") % {"name": name},
                                        code="image_too_large")
             image = ImageOps.exif_transpose(image)
             clean = io.BytesIO()
@@ -126,6 +125,6 @@ def _reencode(name: str, data: bytes, kind: str) -> tuple[bytes, bytes]:
             small = io.BytesIO()
             thumb.save(small, "JPEG", quality=80)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise ValidationFailed(f"图片「{name}」无法打开，可能已损坏，请重新拍摄或选择其他图片",
+        raise ValidationFailed(gettext("图片「%(name)s」无法打开，可能已损坏，请重新拍摄或选择其他图片") % {"name": name},
                                code="image_corrupt") from error
     return clean.getvalue(), small.getvalue()

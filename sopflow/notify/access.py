@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from sopflow.core.errors import NotFound
 from sopflow.org.access import companies_visible_to, has_role
@@ -28,5 +29,5 @@ def robots_visible_to(user: User) -> QuerySet[Robot]:
 def get_robot_for(user: User, robot_id: int) -> Robot:
     robot = robots_visible_to(user).filter(pk=robot_id).first()
     if robot is None:
-        raise NotFound("群机器人不存在")
+        raise NotFound(gettext("群机器人不存在"))
     return robot

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 
 @dataclass(frozen=True, slots=True)
 class Kind:
@@ -24,10 +26,10 @@ def label_of(key: str) -> str:
     return kind.label if kind else key
 
 
-register_kind("workflow.task.assigned", "新的待办")
-register_kind("workflow.task.reminder", "催办提醒")
-register_kind("workflow.task.escalated", "超时升级")
-register_kind("workflow.instance.cc", "抄送", can_digest=True)
-register_kind("workflow.instance.finished", "审批结果")
-register_kind("schedule.reminder", "定时提醒")
-register_kind("system.notice", "系统通知")
+register_kind("workflow.task.assigned", gettext_noop("新的待办"))
+register_kind("workflow.task.reminder", gettext_noop("催办提醒"))
+register_kind("workflow.task.escalated", gettext_noop("超时升级"))
+register_kind("workflow.instance.cc", gettext_noop("抄送"), can_digest=True)
+register_kind("workflow.instance.finished", gettext_noop("审批结果"))
+register_kind("schedule.reminder", gettext_noop("定时提醒"))
+register_kind("system.notice", gettext_noop("系统通知"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from sopflow.core.models import TimeStampedModel
 
@@ -34,7 +35,7 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "通知"
+        verbose_name = _("通知")
         indexes = [
             models.Index(fields=["recipient", "-created_at"]),
             models.Index(fields=["recipient"], name="notify_unread_idx",
@@ -53,13 +54,13 @@ class NotificationPreference(models.Model):
     """A person's choice for one kind on one channel. No row = enabled, sent at once."""
 
     class Channel(models.TextChoices):
-        EMAIL = "email", "邮件"
-        ROBOT = "robot", "群机器人"
+        EMAIL = "email", _("邮件")
+        ROBOT = "robot", _("群机器人")
 
     class Frequency(models.TextChoices):
-        IMMEDIATE = "immediate", "立即"
-        HOURLY = "hourly", "每小时汇总"
-        DAILY = "daily", "每日汇总"
+        IMMEDIATE = "immediate", _("立即")
+        HOURLY = "hourly", _("每小时汇总")
+        DAILY = "daily", _("每日汇总")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
@@ -70,7 +71,7 @@ class NotificationPreference(models.Model):
     frequency = models.CharField(max_length=20, choices=Frequency, default=Frequency.IMMEDIATE)
 
     class Meta:
-        verbose_name = "通知偏好"
+        verbose_name = _("通知偏好")
         constraints = [
             models.UniqueConstraint(fields=["user", "kind", "channel"], name="notify_pref_unique")
         ]
@@ -84,25 +85,25 @@ class Robot(TimeStampedModel):
     template. The secret is needed to sign every message, so it is stored (see docs/decisions)."""
 
     class Platform(models.TextChoices):
-        DINGTALK = "dingtalk", "钉钉"
-        WECOM = "wecom", "企业微信"
-        FEISHU = "feishu", "飞书"
+        DINGTALK = "dingtalk", _("钉钉")
+        WECOM = "wecom", _("企业微信")
+        FEISHU = "feishu", _("飞书")
 
     company = models.ForeignKey("org.Company", on_delete=models.CASCADE, related_name="+")
-    name = models.CharField("名称", max_length=100)
-    platform = models.CharField("平台", max_length=20, choices=Platform)
-    webhook_url = models.URLField("Webhook 地址", max_length=500)
-    secret = models.CharField("加签密钥", max_length=200, blank=True)
+    name = models.CharField(_("名称"), max_length=100)
+    platform = models.CharField(_("平台"), max_length=20, choices=Platform)
+    webhook_url = models.URLField(_("Webhook 地址"), max_length=500)
+    secret = models.CharField(_("加签密钥"), max_length=200, blank=True)
     department = models.ForeignKey(
         "org.Department", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    template_key = models.CharField("模板", max_length=100, blank=True)
-    rate_limit_per_minute = models.PositiveIntegerField("每分钟上限", default=20)
-    is_active = models.BooleanField("启用", default=True)
+    template_key = models.CharField(_("模板"), max_length=100, blank=True)
+    rate_limit_per_minute = models.PositiveIntegerField(_("每分钟上限"), default=20)
+    is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
         ordering = ["pk"]
-        verbose_name = "群机器人"
+        verbose_name = _("群机器人")
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()} · {self.name}"
@@ -116,17 +117,17 @@ class Delivery(models.Model):
     """
 
     class Channel(models.TextChoices):
-        EMAIL = "email", "邮件"
-        ROBOT = "robot", "群机器人"
+        EMAIL = "email", _("邮件")
+        ROBOT = "robot", _("群机器人")
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "待发送"
-        QUEUED = "queued", "排队中"
-        SENDING = "sending", "发送中"
-        SENT = "sent", "已发送"
-        FAILED = "failed", "失败"
-        HELD = "held", "等待汇总"
-        DIGESTED = "digested", "已汇总"
+        SCHEDULED = "scheduled", _("待发送")
+        QUEUED = "queued", _("排队中")
+        SENDING = "sending", _("发送中")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("失败")
+        HELD = "held", _("等待汇总")
+        DIGESTED = "digested", _("已汇总")
 
     channel = models.CharField(max_length=20, choices=Channel)
     notification = models.ForeignKey(
@@ -150,7 +151,7 @@ class Delivery(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "消息投递"
+        verbose_name = _("消息投递")
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
     def __str__(self) -> str:
@@ -167,7 +168,7 @@ class DeliveryAttempt(models.Model):
 
     class Meta:
         ordering = ["attempted_at", "pk"]
-        verbose_name = "投递尝试"
+        verbose_name = _("投递尝试")
         indexes = [models.Index(fields=["attempted_at"])]
 
     def __str__(self) -> str:
@@ -182,7 +183,7 @@ class DigestRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "汇总批次"
+        verbose_name = _("汇总批次")
         constraints = [
             models.UniqueConstraint(fields=["frequency", "period_start"], name="notify_digest_unique")
         ]

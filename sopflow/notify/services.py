@@ -3,12 +3,13 @@ read marks, preferences and robot configuration. Sending lives in `delivery.py`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, time
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from sopflow.audit.services import record
 from sopflow.core.clock import clock
@@ -41,6 +42,7 @@ def notify(
     working_days_only: bool = False,
     translations: dict[str, dict[str, str]] | None = None,
     source: str = "",
+    robots: Sequence[Robot] | None = None,
 ) -> list[Notification]:
     """Tell `recipients` about something, in the caller's transaction (outbox).
 
@@ -50,57 +52,73 @@ def notify(
     robot messages wait for the end of quiet hours (and, with `working_days_only`, for a
     working day) unless `urgent`; CC-style kinds may be held for the recipient's digest.
     Deliveries due now are enqueued; the rest are picked up by the scheduler.
+
+    Batched for hot paths: one INSERT for all notifications, one for all deliveries, the
+    preferences read only for recipients who have an e-mail address, and no robot query when
+    the caller passes `robots` (from `robots_for`, or [] when it knows there are none).
     """
     now = clock.now()
     people = {user.pk: user for user in recipients if user.is_active and user != actor}
     calendars: dict[int | None, CompanyCalendar] = {}
-    preferences = _preferences(list(people), kind)
-    created: list[Notification] = []
-    due_now: list[int] = []
+    with_email = [pk for pk, user in people.items() if user.email]
+    preferences = _preferences(with_email, kind) if with_email else {}
+    created = [Notification(
+        recipient=user, kind=kind, title=title[:200], body=body, link=link, actor=actor,
+        is_urgent=urgent, created_at=now, translations=translations or {}, source=source[:200],
+    ) for user in people.values()]
+    deliveries: list[Delivery] = []
     with transaction.atomic():
-        for user in people.values():
-            notification = Notification.objects.create(
-                recipient=user, kind=kind, title=title[:200], body=body, link=link, actor=actor,
-                is_urgent=urgent, created_at=now, translations=translations or {},
-                source=source[:200],
-            )
-            created.append(notification)
+        if created:
+            created = Notification.objects.bulk_create(created)
+        for notification in created:
+            user = people[notification.recipient_id]
             preference = preferences.get((user.pk, Channel.EMAIL))
             if not user.email or (preference is not None and not preference.is_enabled):
                 continue
             frequency = preference.frequency if preference is not None else Frequency.IMMEDIATE
             if frequency != Frequency.IMMEDIATE and not urgent and _can_digest(kind):
-                Delivery.objects.create(
+                deliveries.append(Delivery(
                     channel=Delivery.Channel.EMAIL, notification=notification, recipient=user,
                     status=Delivery.Status.HELD, frequency=frequency, created_at=now,
-                )
+                ))
                 continue
-            calendar = _calendar(calendars, user.company)
+            calendar = _calendar_of(calendars, user.company_id, user, company)
             when = now if urgent else calendar.next_delivery_moment(
                 now, working_days_only=working_days_only)
-            due_now += _outbox(channel=Delivery.Channel.EMAIL, notification=notification,
-                               recipient=user, robot=None, payload={}, when=when, now=now)
-        for robot in _robots(company, department, template_key):
-            calendar = _calendar(calendars, robot.company)
+            deliveries.append(_outbox(channel=Delivery.Channel.EMAIL, notification=notification,
+                                      recipient=user, robot=None, payload={}, when=when, now=now))
+        if robots is None:
+            robots = robots_for(company, department, template_key)
+        for robot in robots:
+            calendar = _calendar_of(calendars, robot.company_id, robot, company)
             when = now if urgent else calendar.next_delivery_moment(
                 now, working_days_only=working_days_only)
             names = "、".join(user.name for user in people.values())
             payload = {"title": title, "body": body + (f"\n\n{names}" if names else ""),
                        "link": link}
-            due_now += _outbox(channel=Delivery.Channel.ROBOT, notification=None, recipient=None,
-                               robot=robot, payload=payload, when=when, now=now)
-        from .delivery import deliver
+            deliveries.append(_outbox(channel=Delivery.Channel.ROBOT, notification=None,
+                                      recipient=None, robot=robot, payload=payload, when=when,
+                                      now=now))
+        if deliveries:
+            from .delivery import deliver
 
-        for delivery_id in due_now:
-            enqueue(deliver, delivery_id)
+            for delivery in Delivery.objects.bulk_create(deliveries):
+                if delivery.status == Delivery.Status.QUEUED:
+                    enqueue(deliver, delivery.pk)
     return created
+
+
+def robots_for(company: Company | None, department: Department | None = None,
+               template_key: str = "") -> list[Robot]:
+    """The active robots `notify` would post to (look up once, pass to several notify calls)."""
+    return _robots(company, department, template_key)
 
 
 def mark_read(*, actor: User, notification_id: int) -> Notification:
     """Mark one of the actor's own notifications read (idempotent)."""
     notification = Notification.objects.filter(pk=notification_id, recipient=actor).first()
     if notification is None:
-        raise NotFound("通知不存在")
+        raise NotFound(gettext("通知不存在"))
     if notification.read_at is None:
         notification.read_at = clock.now()
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
@@ -118,9 +136,9 @@ def set_preference(
 ) -> NotificationPreference:
     """The actor's own choice for one kind and channel; digests only for CC-style kinds."""
     if kind not in KINDS or channel not in Channel.values or frequency not in Frequency.values:
-        raise ValidationFailed("无效的通知设置")
+        raise ValidationFailed(gettext("无效的通知设置"))
     if frequency != Frequency.IMMEDIATE and not _can_digest(kind):
-        raise ValidationFailed("这类通知不能汇总发送", field="frequency")
+        raise ValidationFailed(gettext("这类通知不能汇总发送"), field="frequency")
     with transaction.atomic():
         preference, _ = NotificationPreference.objects.update_or_create(
             user=actor, kind=kind, channel=channel,
@@ -136,11 +154,11 @@ def create_robot(
     """Add a group-chat robot (system or process admins of the company)."""
     _require_admin(actor, company)
     if platform not in Robot.Platform.values:
-        raise ValidationFailed("平台无效", field="platform")
+        raise ValidationFailed(gettext("平台无效"), field="platform")
     if not webhook_url.startswith(("https://", "http://")):
-        raise ValidationFailed("Webhook 地址需以 https:// 开头", field="webhook_url")
+        raise ValidationFailed(gettext("Webhook 地址需以 https:// 开头"), field="webhook_url")
     if department is not None and department.company_id != company.pk:
-        raise ValidationFailed("部门不属于该公司", field="department")
+        raise ValidationFailed(gettext("部门不属于该公司"), field="department")
     with transaction.atomic():
         robot = Robot.objects.create(
             company=company, name=name[:100], platform=platform, webhook_url=webhook_url,
@@ -202,7 +220,7 @@ def create_reminder_rule(
 
     title = title.strip()[:200]
     if not title:
-        raise ValidationFailed("请填写提醒内容", field="title")
+        raise ValidationFailed(gettext("请填写提醒内容"), field="title")
     audience = {"department_ids": sorted(set(department_ids)),
                 "position_ids": sorted(set(position_ids)), "user_ids": sorted(set(user_ids))}
     departments = list(Department.objects.filter(company=company, pk__in=audience["department_ids"]))
@@ -210,10 +228,10 @@ def create_reminder_rule(
     named = list(User.objects.filter(company=company, pk__in=audience["user_ids"]))
     if (len(departments), len(positions), len(named)) != (
             len(audience["department_ids"]), len(audience["position_ids"]), len(audience["user_ids"])):
-        raise ValidationFailed("部门、岗位或人员不属于该公司", field="audience")
+        raise ValidationFailed(gettext("部门、岗位或人员不属于该公司"), field="audience")
     recipients = audience_member_ids(company, **audience)
     if not recipients:
-        raise ValidationFailed("请选择提醒对象（部门、岗位或人员），且其中至少有一位在职员工",
+        raise ValidationFailed(gettext("请选择提醒对象（部门、岗位或人员），且其中至少有一位在职员工"),
                                field="audience")
     return create_rule(
         actor=actor, company=company, name=name, time_of_day=time_of_day, days=days,
@@ -226,14 +244,14 @@ def create_reminder_rule(
 def retry_delivery(*, actor: User, delivery_id: int) -> Delivery:
     """Send a failed delivery again with a fresh set of tries (system admins, jobs page)."""
     if not has_role(actor, RoleAssignment.Role.SYSTEM_ADMIN):
-        raise Forbidden("只有系统管理员可以重试")
+        raise Forbidden(gettext("只有系统管理员可以重试"))
     from .delivery import deliver
 
     with transaction.atomic():
         delivery = Delivery.objects.select_for_update().filter(
             pk=delivery_id, status=Delivery.Status.FAILED).first()
         if delivery is None:
-            raise NotFound("投递不存在或未失败")
+            raise NotFound(gettext("投递不存在或未失败"))
         Delivery.objects.filter(pk=delivery.pk).update(
             status=Delivery.Status.QUEUED, attempts=0, next_attempt_at=clock.now())
         record(actor=actor, action="notify.delivery.retried", obj=delivery,
@@ -246,14 +264,13 @@ def retry_delivery(*, actor: User, delivery_id: int) -> Delivery:
 def _outbox(
     *, channel: str, notification: Notification | None, recipient: User | None,
     robot: Robot | None, payload: dict[str, Any], when: datetime, now: datetime,
-) -> list[int]:
-    immediate = when <= now
-    delivery = Delivery.objects.create(
+) -> Delivery:
+    """An unsaved delivery: queued when due now, scheduled for later otherwise."""
+    return Delivery(
         channel=channel, notification=notification, recipient=recipient, robot=robot,
         payload=payload, created_at=now, next_attempt_at=when,
-        status=Delivery.Status.QUEUED if immediate else Delivery.Status.SCHEDULED,
+        status=Delivery.Status.QUEUED if when <= now else Delivery.Status.SCHEDULED,
     )
-    return [delivery.pk] if immediate else []
 
 
 def _preferences(user_ids: list[int], kind: str) -> dict[tuple[int, str], NotificationPreference]:
@@ -275,11 +292,18 @@ def _robots(company: Company | None, department: Department | None, template_key
     return list(robots)
 
 
-def _calendar(cache: dict[int | None, CompanyCalendar], company: Company | None) -> CompanyCalendar:
-    key = company.pk if company is not None else None
-    if key not in cache:
-        cache[key] = calendar_for(company)
-    return cache[key]
+def _calendar_of(cache: dict[int | None, CompanyCalendar], company_id: int | None,
+                 owner: User | Robot, company: Company | None) -> CompanyCalendar:
+    """The calendar of a recipient's or robot's company, loaded once per call; the company row
+    is not read again when it is the `company` the caller passed."""
+    if company_id not in cache:
+        if company_id is None:
+            cache[company_id] = calendar_for(None)
+        elif company is not None and company.pk == company_id:
+            cache[company_id] = calendar_for(company)
+        else:
+            cache[company_id] = calendar_for(owner.company)
+    return cache[company_id]
 
 
 def _can_digest(kind: str) -> bool:
@@ -290,4 +314,4 @@ def _can_digest(kind: str) -> bool:
 def _require_admin(actor: User, company: Company) -> None:
     if not (has_role(actor, RoleAssignment.Role.PROCESS_ADMIN, company=company)
             or has_role(actor, RoleAssignment.Role.SYSTEM_ADMIN, company=company)):
-        raise Forbidden("只有系统管理员或流程管理员可以配置群机器人")
+        raise Forbidden(gettext("只有系统管理员或流程管理员可以配置群机器人"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from sopflow.core.errors import Forbidden, NotFound
 
@@ -91,7 +92,7 @@ def manageable_companies(user: User) -> QuerySet[Company]:
 def get_company_for(user: User, company_id: int, action: OrgAction = "view") -> Company:
     company = companies_visible_to(user).filter(pk=company_id).first()
     if company is None:
-        raise NotFound("公司不存在")
+        raise NotFound(gettext("公司不存在"))
     _check(user, company, action)
     return company
 
@@ -100,7 +101,7 @@ def get_department_for(user: User, department_id: int, action: OrgAction = "view
     department = departments_visible_to(user).select_related("company", "parent").filter(
         pk=department_id).first()
     if department is None:
-        raise NotFound("部门不存在")
+        raise NotFound(gettext("部门不存在"))
     _check(user, department.company, action)
     return department
 
@@ -108,7 +109,7 @@ def get_department_for(user: User, department_id: int, action: OrgAction = "view
 def get_position_for(user: User, position_id: int, action: OrgAction = "view") -> Position:
     position = positions_visible_to(user).select_related("company").filter(pk=position_id).first()
     if position is None:
-        raise NotFound("岗位不存在")
+        raise NotFound(gettext("岗位不存在"))
     _check(user, position.company, action)
     return position
 
@@ -117,9 +118,9 @@ def get_employee_for(user: User, employee_id: int, action: OrgAction = "view") -
     employee = employees_visible_to(user).select_related(
         "company", "department", "position", "manager").filter(pk=employee_id).first()
     if employee is None:
-        raise NotFound("员工不存在")
+        raise NotFound(gettext("员工不存在"))
     if employee.company is None:  # global admins have no company and no org page
-        raise NotFound("员工不存在")
+        raise NotFound(gettext("员工不存在"))
     _check(user, employee.company, action)
     return employee
 
@@ -136,12 +137,12 @@ def get_role_assignment_for(user: User, grant_id: int) -> RoleAssignment:
     grant = RoleAssignment.objects.select_related("user", "company", "department").filter(
         pk=grant_id, user__company_id__in=visible_company_ids(user)).first()
     if grant is None:
-        raise NotFound("授权不存在")
+        raise NotFound(gettext("授权不存在"))
     if not can_manage_roles(user, grant.company):
-        raise Forbidden("只有系统管理员可以撤销角色")
+        raise Forbidden(gettext("只有系统管理员可以撤销角色"))
     return grant
 
 
 def _check(user: User, company: Company, action: OrgAction) -> None:
     if action == "manage" and not can_manage_org(user, company):
-        raise Forbidden("只有人事管理员或系统管理员可以修改组织架构")
+        raise Forbidden(gettext("只有人事管理员或系统管理员可以修改组织架构"))

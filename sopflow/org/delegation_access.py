@@ -4,6 +4,7 @@ for anyone in their company. Web and API reach delegation rows only through here
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from sopflow.core.errors import NotFound
 
@@ -37,5 +38,5 @@ def get_delegation_for(user: User, delegation_id: int) -> Delegation:
     """A delegation the user may see; NotFound otherwise (no existence leak)."""
     delegation = delegations_visible_to(user).filter(pk=delegation_id).first()
     if delegation is None:
-        raise NotFound("代理设置不存在")
+        raise NotFound(gettext("代理设置不存在"))
     return delegation

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from sopflow.audit.services import record
 from sopflow.core.clock import clock
@@ -47,20 +48,19 @@ def create_delegation(
         # overlap check below cannot be passed by both.
         delegator = User.objects.select_for_update().select_related("company").get(pk=delegator.pk)
         if not delegation_access.can_delegate_for(actor, delegator):
-            raise Forbidden("只能为自己设置代理；人事管理员可以为本公司员工设置")
+            raise Forbidden(gettext("只能为自己设置代理；人事管理员可以为本公司员工设置"))
         company = delegator.company
         if company is None:  # can_delegate_for already refuses this; keeps the type narrow
-            raise ValidationFailed("该员工不属于任何公司", field="delegator")
+            raise ValidationFailed(gettext("该员工不属于任何公司"), field="delegator")
         if not delegator.is_active:
-            raise ValidationFailed("该员工已停用，无需设置代理", field="delegator")
+            raise ValidationFailed(gettext("该员工已停用，无需设置代理"), field="delegator")
         _check_delegate(delegator, delegate)
         _check_dates(company, starts_on, ends_on)
         templates = _check_templates(company, template_ids)
         clash = _overlapping(delegator, starts_on, ends_on, templates)
         if clash is not None:
             raise Conflict(
-                f"与已有的代理（{clash.starts_on:%Y-%m-%d} 至 {clash.ends_on:%Y-%m-%d}，"
-                f"代理人 {clash.delegate.name}）时间和模板重叠，请先取消原代理",
+                gettext("与已有的代理（%(starts_on)s 至 %(ends_on)s，代理人 %(name)s）时间和模板重叠，请先取消原代理") % {"starts_on": format(clash.starts_on, '%Y-%m-%d'), "ends_on": format(clash.ends_on, '%Y-%m-%d'), "name": clash.delegate.name},
                 field="starts_on",
             )
         delegation = Delegation.objects.create(
@@ -87,11 +87,11 @@ def cancel_delegation(*, actor: User, delegation_id: int) -> Delegation:
         delegation = Delegation.objects.select_for_update().select_related(
             "delegator__company", "delegate", "company").get(pk=delegation.pk)
         if not delegation_access.can_delegate_for(actor, delegation.delegator):
-            raise Forbidden("只有委托人本人或人事管理员可以取消代理")
+            raise Forbidden(gettext("只有委托人本人或人事管理员可以取消代理"))
         if delegation.cancelled_at is not None:
-            raise Conflict("该代理已取消")
+            raise Conflict(gettext("该代理已取消"))
         if delegation.ends_on < _today(delegation.company):
-            raise ValidationFailed("该代理已结束，无需取消")
+            raise ValidationFailed(gettext("该代理已结束，无需取消"))
         delegation.cancelled_at = clock.now()
         delegation.cancelled_by = actor
         delegation.save(update_fields=["cancelled_at", "cancelled_by", "updated_at"])
@@ -104,20 +104,20 @@ def cancel_delegation(*, actor: User, delegation_id: int) -> Delegation:
 
 def _check_delegate(delegator: User, delegate: User) -> None:
     if delegate.pk == delegator.pk:
-        raise ValidationFailed("代理人不能是本人", field="delegate")
+        raise ValidationFailed(gettext("代理人不能是本人"), field="delegate")
     if delegate.company_id != delegator.company_id:
-        raise ValidationFailed("代理人必须是同一公司的员工", field="delegate")
+        raise ValidationFailed(gettext("代理人必须是同一公司的员工"), field="delegate")
     if not delegate.is_active:
-        raise ValidationFailed("代理人已停用，请选择在职员工", field="delegate")
+        raise ValidationFailed(gettext("代理人已停用，请选择在职员工"), field="delegate")
 
 
 def _check_dates(company: Company, starts_on: date, ends_on: date) -> None:
     if ends_on < starts_on:
-        raise ValidationFailed("结束日期不能早于开始日期", field="ends_on")
+        raise ValidationFailed(gettext("结束日期不能早于开始日期"), field="ends_on")
     if starts_on < _today(company):
-        raise ValidationFailed("开始日期不能早于今天", field="starts_on")
+        raise ValidationFailed(gettext("开始日期不能早于今天"), field="starts_on")
     if ends_on - starts_on >= MAX_LENGTH:
-        raise ValidationFailed("代理时间最长一年", field="ends_on")
+        raise ValidationFailed(gettext("代理时间最长一年"), field="ends_on")
 
 
 def _check_templates(company: Company, template_ids: Sequence[int] | None) -> list[int] | None:
@@ -126,13 +126,13 @@ def _check_templates(company: Company, template_ids: Sequence[int] | None) -> li
         return None
     wanted = sorted({int(pk) for pk in template_ids})
     if not wanted:
-        raise ValidationFailed("请选择至少一个模板，或选择“全部模板”", field="template_ids")
+        raise ValidationFailed(gettext("请选择至少一个模板，或选择“全部模板”"), field="template_ids")
     from sopflow.form_templates.models import FormTemplate  # org sits below form_templates
 
     found = set(FormTemplate.objects.filter(company=company, pk__in=wanted).values_list(
         "pk", flat=True))
     if found != set(wanted):
-        raise ValidationFailed("模板不存在或不属于该公司", field="template_ids")
+        raise ValidationFailed(gettext("模板不存在或不属于该公司"), field="template_ids")
     return wanted
 
 

@@ -11,6 +11,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from sopflow.core.models import TimeStampedModel
 
@@ -18,23 +19,23 @@ from sopflow.core.models import TimeStampedModel
 class Company(TimeStampedModel):
     """A legal entity. `parent` links a subsidiary (子公司) to its group (集团)."""
 
-    name = models.CharField("名称", max_length=100, unique=True)
-    short_name = models.CharField("简称", max_length=30, blank=True)
-    code = models.SlugField("编码", max_length=30, unique=True)
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    short_name = models.CharField(_("简称"), max_length=30, blank=True)
+    code = models.SlugField(_("编码"), max_length=30, unique=True)
     parent = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="subsidiaries",
-        verbose_name="上级公司",
+        verbose_name=_("上级公司"),
     )
-    timezone = models.CharField("时区", max_length=50, default="Asia/Shanghai")
-    is_active = models.BooleanField("启用", default=True)
+    timezone = models.CharField(_("时区"), max_length=50, default="Asia/Shanghai")
+    is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
         ordering = ["pk"]
-        verbose_name = "公司"
+        verbose_name = _("公司")
 
     def __str__(self) -> str:
         return self.name
@@ -50,19 +51,19 @@ class Department(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
-        verbose_name="上级部门",
+        verbose_name=_("上级部门"),
     )
-    name = models.CharField("名称", max_length=100)
-    code = models.CharField("编码", max_length=40)
-    sort_order = models.IntegerField("排序", default=0)
+    name = models.CharField(_("名称"), max_length=100)
+    code = models.CharField(_("编码"), max_length=40)
+    sort_order = models.IntegerField(_("排序"), default=0)
     heads: models.ManyToManyField[User, Any] = models.ManyToManyField(
-        "User", blank=True, related_name="headed_departments", verbose_name="负责人"
+        "User", blank=True, related_name="headed_departments", verbose_name=_("负责人")
     )
-    is_active = models.BooleanField("启用", default=True)
+    is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
         ordering = ["sort_order", "pk"]
-        verbose_name = "部门"
+        verbose_name = _("部门")
         constraints = [
             models.UniqueConstraint(fields=["company", "code"], name="org_department_code_unique"),
         ]
@@ -75,14 +76,14 @@ class Position(TimeStampedModel):
     """A job position (岗位). Templates and training are pushed by position."""
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="positions")
-    name = models.CharField("名称", max_length=100)
-    code = models.CharField("编码", max_length=40)
-    responsibilities = models.TextField("岗位职责", blank=True)
-    is_active = models.BooleanField("启用", default=True)
+    name = models.CharField(_("名称"), max_length=100)
+    code = models.CharField(_("编码"), max_length=40)
+    responsibilities = models.TextField(_("岗位职责"), blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
         ordering = ["pk"]
-        verbose_name = "岗位"
+        verbose_name = _("岗位")
         constraints = [
             models.UniqueConstraint(fields=["company", "code"], name="org_position_code_unique"),
         ]
@@ -117,17 +118,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         ZH_HANS = "zh-hans", "简体中文"
         EN = "en", "English"
 
-    employee_no = models.CharField("工号", max_length=30, unique=True)
-    name = models.CharField("姓名", max_length=50)
-    phone = models.CharField("手机号", max_length=20, unique=True, null=True, blank=True)
-    email = models.EmailField("邮箱", unique=True, null=True, blank=True)
+    employee_no = models.CharField(_("工号"), max_length=30, unique=True)
+    name = models.CharField(_("姓名"), max_length=50)
+    phone = models.CharField(_("手机号"), max_length=20, unique=True, null=True, blank=True)
+    email = models.EmailField(_("邮箱"), unique=True, null=True, blank=True)
     company = models.ForeignKey(
         Company,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="employees",
-        verbose_name="公司",
+        verbose_name=_("公司"),
     )
     department = models.ForeignKey(
         Department,
@@ -135,10 +136,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         on_delete=models.PROTECT,
         related_name="members",
-        verbose_name="主部门",
+        verbose_name=_("主部门"),
     )
     secondary_departments = models.ManyToManyField(
-        Department, blank=True, related_name="secondary_members", verbose_name="兼职部门"
+        Department, blank=True, related_name="secondary_members", verbose_name=_("兼职部门")
     )
     position = models.ForeignKey(
         Position,
@@ -146,7 +147,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         on_delete=models.PROTECT,
         related_name="holders",
-        verbose_name="岗位",
+        verbose_name=_("岗位"),
     )
     manager = models.ForeignKey(
         "self",
@@ -154,16 +155,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         on_delete=models.PROTECT,
         related_name="reports",
-        verbose_name="直属上级",
+        verbose_name=_("直属上级"),
     )
-    title = models.CharField("职务", max_length=50, blank=True)
-    hired_on = models.DateField("入职日期", null=True, blank=True)
+    title = models.CharField(_("职务"), max_length=50, blank=True)
+    hired_on = models.DateField(_("入职日期"), null=True, blank=True)
     language = models.CharField(
-        "界面语言", max_length=10, choices=Language, default=Language.ZH_HANS
+        _("界面语言"), max_length=10, choices=Language, default=Language.ZH_HANS
     )
-    is_active = models.BooleanField("在职", default=True)
-    is_staff = models.BooleanField("可进入 Django 管理后台", default=False)
-    disabled_at = models.DateTimeField("停用时间", null=True, blank=True)
+    is_active = models.BooleanField(_("在职"), default=True)
+    is_staff = models.BooleanField(_("可进入 Django 管理后台"), default=False)
+    disabled_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -174,7 +175,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["employee_no"]
-        verbose_name = "员工"
+        verbose_name = _("员工")
 
     def __str__(self) -> str:
         return f"{self.name}（{self.employee_no}）"
@@ -194,19 +195,19 @@ class RoleAssignment(TimeStampedModel):
     """
 
     class Role(models.TextChoices):
-        HR_ADMIN = "hr_admin", "人事管理员"
-        PROCESS_ADMIN = "process_admin", "流程管理员"
-        AUDITOR = "auditor", "审计员"
-        SYSTEM_ADMIN = "system_admin", "系统管理员"
+        HR_ADMIN = "hr_admin", _("人事管理员")
+        PROCESS_ADMIN = "process_admin", _("流程管理员")
+        AUDITOR = "auditor", _("审计员")
+        SYSTEM_ADMIN = "system_admin", _("系统管理员")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
-    role = models.CharField("角色", max_length=30, choices=Role)
+    role = models.CharField(_("角色"), max_length=30, choices=Role)
     company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.CASCADE)
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.CASCADE)
 
     class Meta:
         ordering = ["pk"]
-        verbose_name = "角色授权"
+        verbose_name = _("角色授权")
         constraints = [
             models.CheckConstraint(
                 condition=Q(department__isnull=True) | Q(company__isnull=False),
@@ -231,28 +232,28 @@ class Delegation(TimeStampedModel):
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="delegations")
     delegator = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="delegations_given", verbose_name="委托人"
+        User, on_delete=models.PROTECT, related_name="delegations_given", verbose_name=_("委托人")
     )
     delegate = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="delegations_received", verbose_name="代理人"
+        User, on_delete=models.PROTECT, related_name="delegations_received", verbose_name=_("代理人")
     )
-    starts_on = models.DateField("开始日期")
-    ends_on = models.DateField("结束日期")
-    applies_to_all_templates = models.BooleanField("全部模板", default=True)
-    template_ids = models.JSONField("指定模板", default=list, blank=True)  # FormTemplate pks
-    reason = models.CharField("事由", max_length=200, blank=True)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    applies_to_all_templates = models.BooleanField(_("全部模板"), default=True)
+    template_ids = models.JSONField(_("指定模板"), default=list, blank=True)  # FormTemplate pks
+    reason = models.CharField(_("事由"), max_length=200, blank=True)
     created_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="+", verbose_name="设置人"
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("设置人")
     )
-    cancelled_at = models.DateTimeField("取消时间", null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
     cancelled_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        verbose_name="取消人",
+        verbose_name=_("取消人"),
     )
 
     class Meta:
         ordering = ["-starts_on", "-pk"]
-        verbose_name = "代理设置"
+        verbose_name = _("代理设置")
         indexes = [models.Index(fields=["delegator", "starts_on", "ends_on"])]
         constraints = [
             models.CheckConstraint(

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from sopflow.audit.services import diff, record
 from sopflow.core.clock import clock
@@ -29,9 +30,9 @@ def create_company(*, actor: User | None, name: str, code: str, short_name: str 
     """Create a company (or a subsidiary under `parent`). Only system admins (or setup code)."""
     with transaction.atomic():
         if actor is not None and not access.can_manage_roles(actor, None):
-            raise Forbidden("只有系统管理员可以新建公司")
+            raise Forbidden(gettext("只有系统管理员可以新建公司"))
         if Company.objects.filter(code=code).exists() or Company.objects.filter(name=name).exists():
-            raise ValidationFailed("公司名称或编码已存在", field="code")
+            raise ValidationFailed(gettext("公司名称或编码已存在"), field="code")
         company = Company.objects.create(name=name, code=code, short_name=short_name, parent=parent)
         record(actor=actor, action="org.company.created", obj=company,
                changes={"name": name, "code": code, "parent": parent.pk if parent else None})
@@ -44,11 +45,11 @@ def create_department(*, actor: User | None, company: Company, name: str, code: 
     """Add a department. Codes are unique per company; the parent must be in the same company."""
     with transaction.atomic():
         _require_manage(actor, company)
-        name, code = _clean_text(name, "name", "部门名称"), _clean_text(code, "code", "部门编码")
+        name, code = _clean_text(name, "name", gettext("部门名称")), _clean_text(code, "code", gettext("部门编码"))
         if parent is not None and parent.company_id != company.pk:
-            raise ValidationFailed("上级部门必须属于同一公司", field="parent")
+            raise ValidationFailed(gettext("上级部门必须属于同一公司"), field="parent")
         if Department.objects.filter(company=company, code=code).exists():
-            raise ValidationFailed(f"部门编码“{code}”已存在", field="code")
+            raise ValidationFailed(gettext("部门编码“%(code)s”已存在") % {"code": code}, field="code")
         department = Department.objects.create(company=company, parent=parent, name=name, code=code,
                                                sort_order=sort_order)
         if heads:
@@ -72,22 +73,22 @@ def update_department(*, actor: User | None, department: Department, name: str |
         _require_manage(actor, department.company)
         before = _department_snapshot(department)
         if name is not None:
-            department.name = _clean_text(name, "name", "部门名称")
+            department.name = _clean_text(name, "name", gettext("部门名称"))
         if code is not None:
-            code = _clean_text(code, "code", "部门编码")
+            code = _clean_text(code, "code", gettext("部门编码"))
             if Department.objects.filter(company_id=department.company_id, code=code).exclude(
                     pk=department.pk).exists():
-                raise ValidationFailed(f"部门编码“{code}”已存在", field="code")
+                raise ValidationFailed(gettext("部门编码“%(code)s”已存在") % {"code": code}, field="code")
             department.code = code
         if parent is not False:
             new_parent = parent if isinstance(parent, Department) else None
             if new_parent is not None:
                 if new_parent.company_id != department.company_id:
-                    raise ValidationFailed("上级部门必须属于同一公司", field="parent")
+                    raise ValidationFailed(gettext("上级部门必须属于同一公司"), field="parent")
                 from .queries import descendant_ids
 
                 if new_parent.pk in descendant_ids(department):
-                    raise ValidationFailed("不能把部门移动到它自己或它的下级部门之下", field="parent")
+                    raise ValidationFailed(gettext("不能把部门移动到它自己或它的下级部门之下"), field="parent")
             department.parent = new_parent
         if sort_order is not None:
             department.sort_order = sort_order
@@ -111,11 +112,11 @@ def set_department_active(*, actor: User | None, department: Department, is_acti
             return department
         if not is_active:
             if department.members.filter(is_active=True).exists():
-                raise ValidationFailed("部门下还有在职员工，请先调出后再停用", field="is_active")
+                raise ValidationFailed(gettext("部门下还有在职员工，请先调出后再停用"), field="is_active")
             if department.children.filter(is_active=True).exists():
-                raise ValidationFailed("部门下还有启用的子部门，请先停用子部门", field="is_active")
+                raise ValidationFailed(gettext("部门下还有启用的子部门，请先停用子部门"), field="is_active")
         elif department.parent is not None and not department.parent.is_active:
-            raise ValidationFailed("上级部门已停用，请先启用上级部门", field="is_active")
+            raise ValidationFailed(gettext("上级部门已停用，请先启用上级部门"), field="is_active")
         department.is_active = is_active
         department.save(update_fields=["is_active", "updated_at"])
         record(actor=actor, action="org.department.enabled" if is_active else "org.department.disabled",
@@ -127,9 +128,9 @@ def create_position(*, actor: User | None, company: Company, name: str, code: st
                     responsibilities: str = "") -> Position:
     with transaction.atomic():
         _require_manage(actor, company)
-        name, code = _clean_text(name, "name", "岗位名称"), _clean_text(code, "code", "岗位编码")
+        name, code = _clean_text(name, "name", gettext("岗位名称")), _clean_text(code, "code", gettext("岗位编码"))
         if Position.objects.filter(company=company, code=code).exists():
-            raise ValidationFailed(f"岗位编码“{code}”已存在", field="code")
+            raise ValidationFailed(gettext("岗位编码“%(code)s”已存在") % {"code": code}, field="code")
         position = Position.objects.create(company=company, name=name, code=code,
                                            responsibilities=responsibilities)
         record(actor=actor, action="org.position.created", obj=position,
@@ -145,7 +146,7 @@ def update_position(*, actor: User | None, position: Position, name: str | None 
         before = {"name": position.name, "responsibilities": position.responsibilities,
                   "is_active": position.is_active}
         if name is not None:
-            position.name = _clean_text(name, "name", "岗位名称")
+            position.name = _clean_text(name, "name", gettext("岗位名称"))
         if responsibilities is not None:
             position.responsibilities = responsibilities
         if is_active is not None:
@@ -191,7 +192,7 @@ def update_employee(*, actor: User | None, employee: User, changes: dict[str, An
     """Change an employee's fields (see EMPLOYEE_FIELDS); managers cannot form a loop."""
     unknown = set(changes) - set(EMPLOYEE_FIELDS)
     if unknown:
-        raise ValidationFailed(f"不能修改字段：{', '.join(sorted(unknown))}")
+        raise ValidationFailed(gettext("不能修改字段：%(unknown)s") % {"unknown": ', '.join(sorted(unknown))})
     with transaction.atomic():
         employee = User.objects.select_for_update().get(pk=employee.pk)
         company = _company_of(employee)
@@ -218,7 +219,7 @@ def set_employee_active(*, actor: User | None, employee: User, is_active: bool) 
         employee = User.objects.select_for_update().get(pk=employee.pk)
         _require_manage(actor, _company_of(employee))
         if actor is not None and actor.pk == employee.pk and not is_active:
-            raise ValidationFailed("不能停用自己的账号")
+            raise ValidationFailed(gettext("不能停用自己的账号"))
         if employee.is_active == is_active:
             return employee
         employee.is_active = is_active
@@ -236,7 +237,7 @@ def set_password(*, actor: User, employee: User, new_password: str,
         employee = User.objects.select_for_update().get(pk=employee.pk)
         if actor.pk == employee.pk:
             if old_password is None or not employee.check_password(old_password):
-                raise ValidationFailed("原密码不正确", field="old_password")
+                raise ValidationFailed(gettext("原密码不正确"), field="old_password")
             action = "accounts.password.changed"
         else:
             _require_manage(actor, _company_of(employee))
@@ -249,7 +250,7 @@ def set_password(*, actor: User, employee: User, new_password: str,
 
 def set_language(*, actor: User, language: str) -> User:
     if language not in User.Language.values:
-        raise ValidationFailed("不支持的语言", field="language")
+        raise ValidationFailed(gettext("不支持的语言"), field="language")
     with transaction.atomic():
         before = actor.language
         User.objects.filter(pk=actor.pk).update(language=language)
@@ -264,12 +265,12 @@ def assign_role(*, actor: User | None, user: User, role: str, company: Company |
                 department: Department | None = None) -> RoleAssignment:
     """Grant a role (scoped to a company or department, or global). Needs a system admin."""
     if role not in RoleAssignment.Role.values:
-        raise ValidationFailed("未知角色", field="role")
+        raise ValidationFailed(gettext("未知角色"), field="role")
     if department is not None:
         company = department.company
     with transaction.atomic():
         if actor is not None and not access.can_manage_roles(actor, company):
-            raise Forbidden("只有系统管理员可以授予角色")
+            raise Forbidden(gettext("只有系统管理员可以授予角色"))
         grant, created = RoleAssignment.objects.get_or_create(
             user=user, role=role, company=company, department=department)
         if created:
@@ -282,7 +283,7 @@ def assign_role(*, actor: User | None, user: User, role: str, company: Company |
 def revoke_role(*, actor: User | None, grant: RoleAssignment) -> None:
     with transaction.atomic():
         if actor is not None and not access.can_manage_roles(actor, grant.company):
-            raise Forbidden("只有系统管理员可以撤销角色")
+            raise Forbidden(gettext("只有系统管理员可以撤销角色"))
         record(actor=actor, action="org.role.revoked", obj=grant.user, changes={
             "role": grant.role, "company": grant.company_id, "department": grant.department_id})
         grant.delete()
@@ -292,55 +293,55 @@ def revoke_role(*, actor: User | None, grant: RoleAssignment) -> None:
 
 def _require_manage(actor: User | None, company: Company) -> None:
     if actor is not None and not access.can_manage_org(actor, company):
-        raise Forbidden("只有人事管理员或系统管理员可以修改组织架构")
+        raise Forbidden(gettext("只有人事管理员或系统管理员可以修改组织架构"))
 
 
 def _company_of(employee: User) -> Company:
     if employee.company is None:
-        raise Forbidden("不属于任何公司的账号只能由系统管理员在后台维护")
+        raise Forbidden(gettext("不属于任何公司的账号只能由系统管理员在后台维护"))
     return employee.company
 
 
 def _clean_text(value: str, field: str, label: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise ValidationFailed(f"请填写{label}", field=field)
+        raise ValidationFailed(gettext("请填写%(label)s") % {"label": label}, field=field)
     return value
 
 
 def _check_same_company(items: list[Any], company: Company, field: str) -> None:
     if any(item.company_id != company.pk for item in items):
-        raise ValidationFailed("所选对象必须属于同一公司", field=field)
+        raise ValidationFailed(gettext("所选对象必须属于同一公司"), field=field)
 
 
 def _clean_employee_values(company: Company, values: dict[str, Any], *,
                            existing: User | None) -> dict[str, Any]:
     values = dict(values)
-    values["employee_no"] = _clean_text(values["employee_no"], "employee_no", "工号")
-    values["name"] = _clean_text(values["name"], "name", "姓名")
+    values["employee_no"] = _clean_text(values["employee_no"], "employee_no", gettext("工号"))
+    values["name"] = _clean_text(values["name"], "name", gettext("姓名"))
     values["phone"] = (values.get("phone") or "").strip() or None
     values["email"] = (values.get("email") or "").strip().lower() or None
     values["title"] = (values.get("title") or "").strip()
     others = User.objects.exclude(pk=existing.pk) if existing else User.objects.all()
     if others.filter(employee_no=values["employee_no"]).exists():
-        raise ValidationFailed(f"工号“{values['employee_no']}”已被使用", field="employee_no")
+        raise ValidationFailed(gettext("工号“%(employee_no)s”已被使用") % {"employee_no": values['employee_no']}, field="employee_no")
     if values["phone"] and others.filter(phone=values["phone"]).exists():
-        raise ValidationFailed(f"手机号“{values['phone']}”已被使用", field="phone")
+        raise ValidationFailed(gettext("手机号“%(phone)s”已被使用") % {"phone": values['phone']}, field="phone")
     if values["email"] and others.filter(email__iexact=values["email"]).exists():
-        raise ValidationFailed(f"邮箱“{values['email']}”已被使用", field="email")
+        raise ValidationFailed(gettext("邮箱“%(email)s”已被使用") % {"email": values['email']}, field="email")
     if values["phone"] and not (values["phone"].isdigit() and 6 <= len(values["phone"]) <= 20):
-        raise ValidationFailed("手机号只能包含数字（6–20 位）", field="phone")
+        raise ValidationFailed(gettext("手机号只能包含数字（6–20 位）"), field="phone")
     for field in ("department", "position", "manager"):
         item = values.get(field)
         if item is not None and item.company_id != company.pk:
-            raise ValidationFailed("部门、岗位和直属上级必须属于同一公司", field=field)
+            raise ValidationFailed(gettext("部门、岗位和直属上级必须属于同一公司"), field=field)
     manager = values.get("manager")
     if manager is not None and existing is not None:
         seen = {existing.pk}
         current: User | None = manager
         while current is not None:
             if current.pk in seen:
-                raise ValidationFailed("直属上级不能形成循环（不能是自己或自己的下属）", field="manager")
+                raise ValidationFailed(gettext("直属上级不能形成循环（不能是自己或自己的下属）"), field="manager")
             seen.add(current.pk)
             current = current.manager
     if values.get("language") not in User.Language.values:
@@ -353,7 +354,7 @@ def _save_user(user: User) -> None:
         with transaction.atomic():
             user.save()
     except IntegrityError as error:  # a concurrent writer took the same number first
-        raise Conflict("工号、手机号或邮箱已被其他人同时使用，请重试") from error
+        raise Conflict(gettext("工号、手机号或邮箱已被其他人同时使用，请重试")) from error
 
 
 def _validate_password(password: str, user: User, field: str = "password") -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from sopflow.core.errors import NotFound
 from sopflow.org.access import companies_visible_to, has_role
@@ -28,5 +29,5 @@ def rules_visible_to(user: User) -> QuerySet[ScheduleRule]:
 def get_rule_for(user: User, rule_id: int) -> ScheduleRule:
     rule = rules_visible_to(user).filter(pk=rule_id).first()
     if rule is None:
-        raise NotFound("定时规则不存在")
+        raise NotFound(gettext("定时规则不存在"))
     return rule

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from sopflow.core.models import TimeStampedModel
 
@@ -41,7 +42,7 @@ class Timer(models.Model):
 
     class Meta:
         ordering = ["due_at", "pk"]
-        verbose_name = "定时器"
+        verbose_name = _("定时器")
         indexes = [
             models.Index(
                 fields=["run_at"],
@@ -60,25 +61,25 @@ class ScheduleRule(TimeStampedModel):
     only, run the rule handler `handler` with `payload` (e.g. the 19:00 daily-report reminder)."""
 
     class Days(models.TextChoices):
-        WORKING = "working", "仅工作日"
-        EVERY_DAY = "every_day", "每天"
+        WORKING = "working", _("仅工作日")
+        EVERY_DAY = "every_day", _("每天")
 
     company = models.ForeignKey("org.Company", on_delete=models.CASCADE, related_name="+")
     key = models.SlugField(max_length=100)
-    name = models.CharField("名称", max_length=100, blank=True)
-    time_of_day = models.TimeField("时间")
-    days = models.CharField("日期", max_length=20, choices=Days, default=Days.WORKING)
-    handler = models.CharField("处理类型", max_length=100)
+    name = models.CharField(_("名称"), max_length=100, blank=True)
+    time_of_day = models.TimeField(_("时间"))
+    days = models.CharField(_("日期"), max_length=20, choices=Days, default=Days.WORKING)
+    handler = models.CharField(_("处理类型"), max_length=100)
     payload = models.JSONField(default=dict, blank=True)
     catch_up_minutes = models.PositiveIntegerField(
-        "补发时限（分钟）", default=120,
-        help_text="调度器停机后，超过这个时长的当天任务不再补发",
+        _("补发时限（分钟）"), default=120,
+        help_text=_("调度器停机后，超过这个时长的当天任务不再补发"),
     )
-    is_active = models.BooleanField("启用", default=True)
+    is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
         ordering = ["company_id", "time_of_day", "pk"]
-        verbose_name = "定时规则"
+        verbose_name = _("定时规则")
         constraints = [
             models.UniqueConstraint(fields=["company", "key"], name="scheduling_rule_key_unique")
         ]
@@ -97,7 +98,7 @@ class ScheduleFire(models.Model):
 
     class Meta:
         ordering = ["-period_on", "pk"]
-        verbose_name = "定时规则触发记录"
+        verbose_name = _("定时规则触发记录")
         constraints = [
             models.UniqueConstraint(fields=["rule", "period_on"], name="scheduling_fire_unique")
         ]
@@ -111,11 +112,11 @@ class JobRun(models.Model):
     `next_attempt_at`) → … → failed after the last try, when admins see it on the jobs page."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "排队中"
-        RUNNING = "running", "执行中"
-        RETRYING = "retrying", "等待重试"
-        SUCCEEDED = "succeeded", "成功"
-        FAILED = "failed", "失败"
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("执行中")
+        RETRYING = "retrying", _("等待重试")
+        SUCCEEDED = "succeeded", _("成功")
+        FAILED = "failed", _("失败")
 
     name = models.CharField(max_length=100)
     arguments = models.JSONField(default=dict, blank=True)
@@ -132,7 +133,7 @@ class JobRun(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "后台任务"
+        verbose_name = _("后台任务")
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
     def __str__(self) -> str:

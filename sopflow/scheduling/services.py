@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from sopflow.audit.services import record
 from sopflow.core.clock import clock
@@ -121,7 +122,7 @@ def retry_timer(*, actor: User, timer_id: int) -> Timer:
     with transaction.atomic():
         timer = Timer.objects.select_for_update().filter(pk=timer_id, failed_at__isnull=False).first()
         if timer is None:
-            raise NotFound("定时器不存在或未失败")
+            raise NotFound(gettext("定时器不存在或未失败"))
         Timer.objects.filter(pk=timer.pk).update(failed_at=None, attempts=0, run_at=clock.now())
         record(actor=actor, action="scheduling.timer.retried", obj=timer,
                changes={"key": timer.key, "error": timer.last_error[-500:]})
@@ -216,18 +217,18 @@ def create_rule(
     from . import access
 
     if not access.can_manage_rules(actor, company):
-        raise Forbidden("只有系统管理员或流程管理员可以配置定时提醒")
+        raise Forbidden(gettext("只有系统管理员或流程管理员可以配置定时提醒"))
     if handler not in registry.rule_handlers:
-        raise ValidationFailed("未知的定时规则类型", field="handler")
+        raise ValidationFailed(gettext("未知的定时规则类型"), field="handler")
     if days not in ScheduleRule.Days.values:
-        raise ValidationFailed("请选择“仅工作日”或“每天”", field="days")
+        raise ValidationFailed(gettext("请选择“仅工作日”或“每天”"), field="days")
     name = name.strip()[:100]
     if not name:
-        raise ValidationFailed("请填写名称", field="name")
+        raise ValidationFailed(gettext("请填写名称"), field="name")
     key = key or f"{handler.replace('.', '-')}-{secrets.token_hex(4)}"
     with transaction.atomic():
         if ScheduleRule.objects.filter(company=company, key=key).exists():
-            raise ValidationFailed("规则编码已存在", field="key")
+            raise ValidationFailed(gettext("规则编码已存在"), field="key")
         rule = ScheduleRule.objects.create(
             company=company, key=key, name=name, time_of_day=time_of_day, days=days,
             handler=handler, payload=payload or {},
@@ -245,7 +246,7 @@ def set_rule_active(*, actor: User, rule: ScheduleRule, is_active: bool) -> Sche
     with transaction.atomic():
         rule = ScheduleRule.objects.select_for_update().select_related("company").get(pk=rule.pk)
         if not access.can_manage_rules(actor, rule.company):
-            raise Forbidden("只有系统管理员或流程管理员可以配置定时提醒")
+            raise Forbidden(gettext("只有系统管理员或流程管理员可以配置定时提醒"))
         if rule.is_active == is_active:
             return rule
         ScheduleRule.objects.filter(pk=rule.pk).update(is_active=is_active)
@@ -327,7 +328,7 @@ def retry_job(*, actor: User, job_run_id: int) -> JobRun:
     with transaction.atomic():
         run = JobRun.objects.select_for_update().filter(pk=job_run_id).first()
         if run is None or run.status != JobRun.Status.FAILED:
-            raise NotFound("任务不存在或未失败")
+            raise NotFound(gettext("任务不存在或未失败"))
         JobRun.objects.filter(pk=run.pk).update(
             status=JobRun.Status.QUEUED, attempts=0, next_attempt_at=None, finished_at=None
         )
@@ -383,7 +384,7 @@ def run_scheduler_tick(*, now: datetime | None = None) -> dict[str, int]:
 
 def _require_system_admin(actor: User) -> None:
     if not has_role(actor, RoleAssignment.Role.SYSTEM_ADMIN):
-        raise Forbidden("只有系统管理员可以重试任务")
+        raise Forbidden(gettext("只有系统管理员可以重试任务"))
 
 
 def _describe(error: BaseException) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from sopflow.core.errors import Forbidden, NotFound
 from sopflow.org.access import has_role
@@ -49,16 +50,16 @@ def courses_visible_to(user: User) -> QuerySet[Course]:
 def get_course_for(user: User, course_id: int, action: CourseAction = "view") -> Course:
     course = courses_visible_to(user).filter(pk=course_id).first()
     if course is None:
-        raise NotFound("课程不存在")
+        raise NotFound(gettext("课程不存在"))
     if action == "manage" and not can_manage_training(user, user.company):
-        raise Forbidden("只有人事管理员或流程管理员可以管理课程")
+        raise Forbidden(gettext("只有人事管理员或流程管理员可以管理课程"))
     return course
 
 
 def get_lesson_for(user: User, lesson_id: int, action: CourseAction = "view") -> Lesson:
     lesson = Lesson.objects.select_related("course").filter(pk=lesson_id).first()
     if lesson is None:
-        raise NotFound("课时不存在")
+        raise NotFound(gettext("课时不存在"))
     get_course_for(user, lesson.course_id, action)
     return lesson
 
@@ -67,7 +68,7 @@ def get_attempt_for(user: User, attempt_id: int) -> Attempt:
     """Only the person taking the quiz sees an attempt (answers included)."""
     attempt = Attempt.objects.select_related("course").filter(pk=attempt_id, user=user).first()
     if attempt is None:
-        raise NotFound("考试记录不存在")
+        raise NotFound(gettext("考试记录不存在"))
     return attempt
 
 

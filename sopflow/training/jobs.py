@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.utils.translation import gettext_noop
+
 from sopflow.form_templates import gates
 from sopflow.notify.kinds import register_kind
 from sopflow.scheduling import registry
@@ -30,6 +32,6 @@ gates.register_publish_hook(assignments.reassign_after_sop_change)
 registry.register_sweep("training.onboarding", onboarding_sweep)
 registry.register_sweep("training.certificates", certificate_sweep)
 registry.register_sweep("training.workflow_errors", workflow_errors_sweep)
-register_kind("training.assigned", "新的培训任务")
-register_kind("training.expiring", "证书即将到期")
-register_kind("training.retraining", "差错复训")
+register_kind("training.assigned", gettext_noop("新的培训任务"))
+register_kind("training.expiring", gettext_noop("证书即将到期"))
+register_kind("training.retraining", gettext_noop("差错复训"))

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import pgettext_lazy
 
 from sopflow.audit.access import can_view_audit
 
-# (key, label, icon, url name, who sees it). Later issues add 模板, 培训, 任务, 统计.
+# (key, label, icon, url name, who sees it). Labels are lazy: they render in the user's language
+# (context "导航": the nav says "Templates" where a model field says "Template"). Later: 任务, 统计.
 NAV = [
-    ("home", "工作台", "ti-home", "web:home", "all"),
-    ("approvals", "审批", "ti-checkbox", "web:approval-inbox", "all"),
-    ("templates", "模板", "ti-files", "web:template-list", "all"),
-    ("training", "培训", "ti-school", "web:training-my", "all"),
-    ("org", "组织", "ti-sitemap", "web:org-chart", "all"),
-    ("audit", "审计", "ti-shield-check", "web:audit-list", "auditor"),
-    ("settings", "设置", "ti-settings", "web:settings", "all"),
+    ("home", pgettext_lazy("导航", "工作台"), "ti-home", "web:home", "all"),
+    ("approvals", pgettext_lazy("导航", "审批"), "ti-checkbox", "web:approval-inbox", "all"),
+    ("templates", pgettext_lazy("导航", "模板"), "ti-files", "web:template-list", "all"),
+    ("training", pgettext_lazy("导航", "培训"), "ti-school", "web:training-my", "all"),
+    ("org", pgettext_lazy("导航", "组织"), "ti-sitemap", "web:org-chart", "all"),
+    ("audit", pgettext_lazy("导航", "审计"), "ti-shield-check", "web:audit-list", "auditor"),
+    ("settings", pgettext_lazy("导航", "设置"), "ti-settings", "web:settings", "all"),
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from sopflow.core.errors import NotFound
 from sopflow.org.access import companies_visible_to, has_role
@@ -25,7 +26,7 @@ def subscriptions_visible_to(user: User) -> QuerySet[WebhookSubscription]:
 def get_subscription_for(user: User, subscription_id: int) -> WebhookSubscription:
     subscription = subscriptions_visible_to(user).filter(pk=subscription_id).first()
     if subscription is None:
-        raise NotFound("Webhook 订阅不存在")
+        raise NotFound(gettext("Webhook 订阅不存在"))
     return subscription
 
 
@@ -34,5 +35,5 @@ def get_delivery_for(user: User, delivery_id: int) -> WebhookDelivery:
         pk=delivery_id, subscription__in=subscriptions_visible_to(user)
     ).select_related("subscription").first()
     if delivery is None:
-        raise NotFound("投递记录不存在")
+        raise NotFound(gettext("投递记录不存在"))
     return delivery

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from sopflow.core.models import TimeStampedModel
 
@@ -16,18 +17,18 @@ class WebhookSubscription(TimeStampedModel):
     """Another system's URL that receives `event_types` of one company ("*" = all)."""
 
     company = models.ForeignKey("org.Company", on_delete=models.CASCADE, related_name="+")
-    name = models.CharField("名称", max_length=100)
-    url = models.URLField("地址", max_length=500)
+    name = models.CharField(_("名称"), max_length=100)
+    url = models.URLField(_("地址"), max_length=500)
     secret = models.CharField(max_length=100)  # "whsec_" + base64 key (Standard Webhooks)
-    event_types = models.JSONField("事件类型", default=list)
-    is_active = models.BooleanField("启用", default=True)
+    event_types = models.JSONField(_("事件类型"), default=list)
+    is_active = models.BooleanField(_("启用"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
         ordering = ["pk"]
-        verbose_name = "Webhook 订阅"
+        verbose_name = _("Webhook 订阅")
 
     def __str__(self) -> str:
         return self.name
@@ -45,11 +46,11 @@ class WebhookDelivery(models.Model):
     get a new one, so receivers can de-duplicate (Standard Webhooks `webhook-id`)."""
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "等待重试"
-        QUEUED = "queued", "排队中"
-        SENDING = "sending", "发送中"
-        SUCCEEDED = "succeeded", "成功"
-        FAILED = "failed", "失败"
+        SCHEDULED = "scheduled", _("等待重试")
+        QUEUED = "queued", _("排队中")
+        SENDING = "sending", _("发送中")
+        SUCCEEDED = "succeeded", _("成功")
+        FAILED = "failed", _("失败")
 
     subscription = models.ForeignKey(
         WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
@@ -72,7 +73,7 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "Webhook 投递"
+        verbose_name = _("Webhook 投递")
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
     def __str__(self) -> str:
@@ -89,7 +90,7 @@ class WebhookAttempt(models.Model):
 
     class Meta:
         ordering = ["attempted_at", "pk"]
-        verbose_name = "Webhook 投递尝试"
+        verbose_name = _("Webhook 投递尝试")
 
     def __str__(self) -> str:
         return f"{self.delivery_id} {self.status_code}"

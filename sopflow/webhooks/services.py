@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from sopflow.audit.services import record
 from sopflow.core.clock import clock
@@ -139,11 +140,11 @@ def _message_id() -> str:
 
 def _validate(url: str, event_types: list[str]) -> None:
     if not url.startswith(("https://", "http://")):
-        raise ValidationFailed("地址需以 https:// 开头", field="url")
+        raise ValidationFailed(gettext("地址需以 https:// 开头"), field="url")
     if not event_types or any(not isinstance(e, str) or not e.strip() for e in event_types):
-        raise ValidationFailed("至少选择一个事件类型（* 表示全部）", field="event_types")
+        raise ValidationFailed(gettext("至少选择一个事件类型（* 表示全部）"), field="event_types")
 
 
 def _require_manager(actor: User, company: Company) -> None:
     if not access.can_manage_webhooks(actor, company):
-        raise Forbidden("只有系统管理员或流程管理员可以管理 Webhook")
+        raise Forbidden(gettext("只有系统管理员或流程管理员可以管理 Webhook"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Literal
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext
 
 from sopflow.core.errors import Forbidden, NotFound
 from sopflow.org.access import has_role
@@ -53,6 +54,8 @@ def visibility_condition(user: User, prefix: str = "") -> Q:
     instance = OuterRef(f"{prefix}pk" if prefix else "pk")
     condition = Q(**{f"{prefix}initiator": user})
     condition |= Q(Exists(ApprovalTask.objects.filter(instance=instance, assignee=user)))
+    # The original person of a delegated task still sees the item (代理, decision 0009).
+    condition |= Q(Exists(ApprovalTask.objects.filter(instance=instance, delegated_from=user)))
     condition |= Q(Exists(CarbonCopy.objects.filter(instance=instance, user=user)))
     if is_company_wide_viewer(user):
         condition |= Q(**{f"{prefix}company_id": user.company_id})
@@ -74,9 +77,9 @@ def get_instance_for(user: User, instance_id: int, action: InstanceAction = "vie
                                 "definition_version")
                 .filter(pk=instance_id).first())
     if instance is None:
-        raise NotFound("审批不存在")
+        raise NotFound(gettext("审批不存在"))
     if action == "admin" and not is_process_admin(user, instance.company_id):
-        raise Forbidden("只有流程管理员可以执行该操作")
+        raise Forbidden(gettext("只有流程管理员可以执行该操作"))
     return instance
 
 
@@ -86,13 +89,20 @@ def get_task_for(user: User, task_id: int, action: TaskAction = "view") -> Appro
     task = (ApprovalTask.objects.select_related("instance")
             .filter(pk=task_id, company_id=user.company_id).first())
     if task is None:
-        raise NotFound("审批不存在")
-    # An assignee always sees the item; skip the wider visibility query on the hot path.
-    if task.assignee_id != user.pk and not instances_visible_to(user).filter(
-            pk=task.instance_id).exists():
-        raise NotFound("审批不存在")
-    if action == "decide" and task.assignee_id != user.pk:
-        raise Forbidden("你不是该节点的审批人")
-    if action == "admin" and not is_process_admin(user, task.company_id):
-        raise Forbidden("只有流程管理员可以执行该操作")
+        raise NotFound(gettext("审批不存在"))
+    check_task(user, task, action)
     return task
+
+
+def check_task(user: User, task: ApprovalTask, action: TaskAction = "view") -> None:
+    """`get_task_for`'s rules for a task the caller already loaded (of the user's company)."""
+    # An assignee always sees the item; skip the wider visibility query on the hot path. The
+    # original person of a delegated task keeps it too: both may act (decision 0009).
+    holders = (task.assignee_id, task.delegated_from_id)
+    if user.pk not in holders and not instances_visible_to(user).filter(
+            pk=task.instance_id).exists():
+        raise NotFound(gettext("审批不存在"))
+    if action == "decide" and user.pk not in holders:
+        raise Forbidden(gettext("你不是该节点的审批人"))
+    if action == "admin" and not is_process_admin(user, task.company_id):
+        raise Forbidden(gettext("只有流程管理员可以执行该操作"))

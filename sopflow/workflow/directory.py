@@ -6,10 +6,16 @@ sees a consistent org and repeated questions cost no extra queries).
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sopflow.org.models import Department, RoleAssignment, User
 from sopflow.org.queries import holders_of_role as org_holders_of_role
+
+if TYPE_CHECKING:
+    from sopflow.worktime.calendar import CompanyCalendar
 
 
 class OrgDirectory:
@@ -30,6 +36,16 @@ class OrgDirectory:
         if user_id not in self._users:
             self._users[user_id] = User.objects.filter(pk=user_id).first()
         return self._users[user_id]
+
+    def users(self, user_ids: set[int] | list[int]) -> dict[int, User]:
+        """The users that exist among `user_ids`, reading only the ones not memoised yet (one
+        query for all of them)."""
+        missing = [pk for pk in user_ids if pk not in self._users]
+        if missing:
+            found = {user.pk: user for user in User.objects.filter(pk__in=missing)}
+            for pk in missing:
+                self._users[pk] = found.get(pk)
+        return {pk: user for pk in user_ids if (user := self._users.get(pk)) is not None}
 
     def department(self, department_id: int) -> Department | None:
         if department_id not in self._departments:
@@ -122,3 +138,32 @@ class OrgDirectory:
                 company__isnull=True)
         return sorted(User.objects.filter(pk__in=grants.values("user_id"), is_active=True)
                       .values_list("pk", flat=True))
+
+
+class CompanyWorkCalendar:
+    """The engine's `WorkCalendar` port over the company calendar (statutory holidays, 调休
+    make-up days and the company's own days, from the worktime tables). Loaded on first use, so
+    commands that open no task with a working-time deadline pay no query."""
+
+    def __init__(self, company_id: int | None) -> None:
+        self.company_id = company_id
+
+    @cached_property
+    def calendar(self) -> CompanyCalendar:
+        from sopflow.org.models import Company
+        from sopflow.worktime.calendar import calendar_for
+
+        return calendar_for(Company(pk=self.company_id) if self.company_id else None)
+
+    def add_working_days(self, start: datetime, days: float) -> datetime:
+        from sopflow.worktime.calendar import DurationUnit, WorkDuration
+
+        # Whole days keep the time of day; half days go through the company's working hours.
+        return WorkDuration(Decimal(str(days)), DurationUnit.WORKING_DAYS).after(
+            start, self.calendar)
+
+    def add_working_hours(self, start: datetime, hours: float) -> datetime:
+        return self.calendar.add_working_hours(start, hours)
+
+    def local_date(self, moment: datetime) -> date:
+        return self.calendar.local(moment).date()

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from sopflow.core.clock import clock
 from sopflow.core.errors import ValidationFailed
@@ -33,7 +34,7 @@ def run_once(*, user: User, key: str | None, request_fingerprint: str,
     if not key:
         return call()
     if len(key) > 200:
-        raise ValidationFailed("Idempotency-Key 过长", field="Idempotency-Key")
+        raise ValidationFailed(gettext("Idempotency-Key 过长"), field="Idempotency-Key")
     try:
         with transaction.atomic():
             row = IdempotencyKey.objects.create(user=user, key=key,
@@ -47,6 +48,6 @@ def run_once(*, user: User, key: str | None, request_fingerprint: str,
         pass
     stored = IdempotencyKey.objects.get(user=user, key=key)
     if stored.fingerprint != request_fingerprint:
-        raise ValidationFailed("该 Idempotency-Key 已用于另一个请求", code="idempotency_mismatch",
+        raise ValidationFailed(gettext("该 Idempotency-Key 已用于另一个请求"), code="idempotency_mismatch",
                                field="Idempotency-Key")
     return stored.response

@@ -3,6 +3,8 @@ through the same service path as every other command."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from sopflow.scheduling import registry
 from sopflow.scheduling.registry import FiredTimer
 
@@ -22,8 +24,9 @@ registry.register_timer_handler(TIMER_KIND, on_deadline)
 def _register_kinds() -> None:
     from sopflow.notify.kinds import KINDS, register_kind
 
-    for key, label in (("workflow.instance.returned", "审批被退回"),
-                       ("workflow.comment.mentioned", "审批评论提到我")):
+    for key, label in (("workflow.instance.returned", gettext_noop("审批被退回")),
+                       ("workflow.comment.mentioned", gettext_noop("审批评论提到我")),
+                       ("workflow.task.due_soon", gettext_noop("审批即将到期"))):
         if key not in KINDS:
             register_kind(key, label)
 

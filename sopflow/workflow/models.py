@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class WorkflowDefinition(models.Model):
@@ -16,11 +17,11 @@ class WorkflowDefinition(models.Model):
     template = models.OneToOneField(
         "form_templates.FormTemplate", on_delete=models.CASCADE, related_name="workflow_definition"
     )
-    name = models.CharField("名称", max_length=100)
+    name = models.CharField(_("名称"), max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "审批流程"
+        verbose_name = _("审批流程")
 
     def __str__(self) -> str:
         return self.name
@@ -35,17 +36,17 @@ class DefinitionVersion(models.Model):
     definition = models.ForeignKey(
         WorkflowDefinition, on_delete=models.CASCADE, related_name="versions"
     )
-    number = models.PositiveIntegerField("版本号")
+    number = models.PositiveIntegerField(_("版本号"))
     template_version = models.ForeignKey(
         "form_templates.TemplateVersion", null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )
-    spec = models.JSONField("流程定义")
-    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    spec = models.JSONField(_("流程定义"))
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["definition", "number"]
-        verbose_name = "流程版本"
+        verbose_name = _("流程版本")
         constraints = [
             models.UniqueConstraint(fields=["definition", "number"], name="workflow_version_unique"),
         ]
@@ -59,12 +60,12 @@ class Instance(models.Model):
     `status`, `current_nodes` and `status_text` are copies for lists; `revision` guards writes."""
 
     class Status(models.TextChoices):
-        RUNNING = "running", "审批中"
-        APPROVED = "approved", "已通过"
-        REJECTED = "rejected", "已驳回"
-        RETURNED = "returned", "已退回"
-        WITHDRAWN = "withdrawn", "已撤回"
-        TERMINATED = "terminated", "已终止"
+        RUNNING = "running", _("审批中")
+        APPROVED = "approved", _("已通过")
+        REJECTED = "rejected", _("已驳回")
+        RETURNED = "returned", _("已退回")
+        WITHDRAWN = "withdrawn", _("已撤回")
+        TERMINATED = "terminated", _("已终止")
 
     company = models.ForeignKey("org.Company", on_delete=models.PROTECT, related_name="+")
     submission = models.OneToOneField(
@@ -79,12 +80,12 @@ class Instance(models.Model):
     initiator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="workflow_instances"
     )
-    title = models.CharField("标题", max_length=200)
+    title = models.CharField(_("标题"), max_length=200)
     state = models.JSONField(default=dict)
-    status = models.CharField("状态", max_length=20, choices=Status, default=Status.RUNNING)
-    status_text = models.CharField("当前状态", max_length=200, blank=True)
-    current_nodes = models.CharField("当前节点", max_length=300, blank=True)
-    urgent = models.BooleanField("加急", default=False)
+    status = models.CharField(_("状态"), max_length=20, choices=Status, default=Status.RUNNING)
+    status_text = models.CharField(_("当前状态"), max_length=200, blank=True)
+    current_nodes = models.CharField(_("当前节点"), max_length=300, blank=True)
+    urgent = models.BooleanField(_("加急"), default=False)
     revision = models.PositiveIntegerField(default=1)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -92,7 +93,7 @@ class Instance(models.Model):
 
     class Meta:
         ordering = ["-started_at", "-pk"]
-        verbose_name = "审批实例"
+        verbose_name = _("审批实例")
         indexes = [
             models.Index(fields=["initiator", "-started_at"], name="wf_instance_mine"),
             models.Index(fields=["company", "status"], name="wf_instance_company"),
@@ -106,23 +107,23 @@ class ApprovalTask(models.Model):
     """One person's share of a node; rows exist so the inbox is plain indexed SQL."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "待处理"
-        SUSPENDED = "suspended", "等待加签人"
-        APPROVED = "approved", "已同意"
-        REJECTED = "rejected", "已驳回"
-        RETURNED = "returned", "已退回"
-        COMPLETED = "completed", "已办理"
-        TRANSFERRED = "transferred", "已转交"
-        CANCELLED = "cancelled", "已取消"
-        SKIPPED = "skipped", "已跳过"
+        OPEN = "open", _("待处理")
+        SUSPENDED = "suspended", _("等待加签人")
+        APPROVED = "approved", _("已同意")
+        REJECTED = "rejected", _("已驳回")
+        RETURNED = "returned", _("已退回")
+        COMPLETED = "completed", _("已办理")
+        TRANSFERRED = "transferred", _("已转交")
+        CANCELLED = "cancelled", _("已取消")
+        SKIPPED = "skipped", _("已跳过")
 
     OPEN_STATUSES = (Status.OPEN, Status.SUSPENDED)
 
     instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="tasks")
     company = models.ForeignKey("org.Company", on_delete=models.PROTECT, related_name="+")
-    key = models.CharField("引擎任务号", max_length=20)
+    key = models.CharField(_("引擎任务号"), max_length=20)
     node_id = models.CharField(max_length=60)
-    node_name = models.CharField("节点", max_length=100)
+    node_name = models.CharField(_("节点"), max_length=100)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="approval_tasks"
     )
@@ -134,16 +135,16 @@ class ApprovalTask(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )
-    status = models.CharField("状态", max_length=20, choices=Status, default=Status.OPEN)
-    reason = models.CharField("分配原因", max_length=200, blank=True)
-    comment = models.TextField("意见", blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status, default=Status.OPEN)
+    reason = models.CharField(_("分配原因"), max_length=200, blank=True)
+    comment = models.TextField(_("意见"), blank=True)
     opened_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["opened_at", "pk"]
-        verbose_name = "审批任务"
+        verbose_name = _("审批任务")
         indexes = [
             models.Index(fields=["assignee", "status", "opened_at"], name="wf_task_inbox"),
             models.Index(fields=["assignee", "decided_at"], name="wf_task_done"),
@@ -177,7 +178,7 @@ class InstanceEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
-        verbose_name = "审批记录"
+        verbose_name = _("审批记录")
 
     def __str__(self) -> str:
         return self.verb
@@ -197,7 +198,7 @@ class CarbonCopy(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "抄送"
+        verbose_name = _("抄送")
         indexes = [models.Index(fields=["user", "-created_at"], name="wf_cc_user")]
         constraints = [
             models.UniqueConstraint(fields=["instance", "user", "node_id"], name="wf_cc_unique"),
@@ -218,7 +219,7 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = "幂等键"
+        verbose_name = _("幂等键")
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="wf_idempotency_unique"),
         ]

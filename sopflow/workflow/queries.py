@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, Literal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from sopflow.core.clock import clock
 from sopflow.org.models import User
@@ -16,11 +17,12 @@ from sopflow.org.models import User
 from . import access, definitions
 from .directory import OrgDirectory
 from .engine import Action, InstanceState, NodeKind, RouteStep, Status, preview_route
+from .engine.nodes import TaskNode
 from .models import ApprovalTask, CarbonCopy, Instance, InstanceEvent
 
 Tab = Literal["todo", "done", "mine", "cc"]
-TABS: list[tuple[Tab, str]] = [("todo", "待我处理"), ("done", "我已处理"), ("mine", "我发起的"),
-                               ("cc", "抄送我的")]
+TABS: list[tuple[Tab, str]] = [("todo", gettext_noop("待我处理")), ("done", gettext_noop("我已处理")), ("mine", gettext_noop("我发起的")),
+                               ("cc", gettext_noop("抄送我的"))]
 PAGE_SIZE = 50
 
 
@@ -50,7 +52,7 @@ def badge_count(user: User) -> int:
 
 def inbox_counts(user: User) -> dict[str, int]:
     """Counts per tab: open tasks, decided tasks, my items, unread CCs (four indexed COUNTs)."""
-    tasks = ApprovalTask.objects.filter(assignee=user).aggregate(
+    tasks = ApprovalTask.objects.filter(_holds(user)).aggregate(
         todo=Count("pk", filter=Q(status=ApprovalTask.Status.OPEN)),
         done=Count("pk", filter=Q(decided_at__isnull=False)))
     return {"todo": tasks["todo"], "done": tasks["done"],
@@ -63,29 +65,41 @@ def inbox_for(user: User, tab: Tab, filters: Filters | None = None,
     """One page of a tab, newest first (or soonest due with `sort="due"`). One query."""
     filters = filters or Filters()
     if tab in ("todo", "done"):
-        tasks = ApprovalTask.objects.filter(assignee=user)
+        tasks = ApprovalTask.objects.filter(_holds(user))
         tasks = (tasks.filter(status__in=ApprovalTask.OPEN_STATUSES) if tab == "todo"
                  else tasks.filter(decided_at__isnull=False))
         tasks = _filter(tasks, filters, "instance__")
         if filters.overdue:
             tasks = tasks.filter(due_at__lt=clock.now(), status__in=ApprovalTask.OPEN_STATUSES)
-        order = (["due_at", "-opened_at"] if filters.sort == "due"
+        # Tasks without a deadline sort last on SQLite and PostgreSQL alike.
+        order = ([F("due_at").asc(nulls_last=True), "-opened_at"] if filters.sort == "due"
                  else ["-opened_at", "-pk"] if tab == "todo" else ["-decided_at", "-pk"])
-        tasks = tasks.select_related("instance", "instance__initiator",
-                                     "instance__template").order_by(*order)[:limit]
+        tasks = tasks.select_related("instance", "instance__initiator", "instance__template",
+                                     "assignee", "delegated_from").order_by(*order)[:limit]
         return [InboxRow(task.instance, task=task) for task in tasks]
     if tab == "mine":
         instances = _filter(Instance.objects.filter(initiator=user), filters, "")
         if filters.overdue:
             instances = instances.filter(tasks__due_at__lt=clock.now(),
                                          tasks__status=ApprovalTask.Status.OPEN).distinct()
-        instances = instances.select_related("initiator", "template").order_by(
-            "-started_at", "-pk")[:limit]
+        # The soonest deadline among the item's open tasks, for the overdue marker and sorting.
+        instances = instances.annotate(next_due_at=Subquery(ApprovalTask.objects.filter(
+            instance=OuterRef("pk"), status__in=ApprovalTask.OPEN_STATUSES,
+            due_at__isnull=False).order_by("due_at").values("due_at")[:1]))
+        order = ([F("next_due_at").asc(nulls_last=True), "-started_at"]
+                 if filters.sort == "due" else ["-started_at", "-pk"])
+        instances = instances.select_related("initiator", "template").order_by(*order)[:limit]
         return [InboxRow(instance) for instance in instances]
     ccs = _filter(CarbonCopy.objects.filter(user=user), filters, "instance__")
     ccs = ccs.select_related("instance", "instance__initiator", "instance__template").order_by(
         "-created_at", "-pk")[:limit]
     return [InboxRow(cc.instance, cc=cc) for cc in ccs]
+
+
+def _holds(user: User) -> Q:
+    """Tasks of `user`: assigned to them, or delegated away by them (the original person
+    still sees, and may act on, a delegated task — decision 0009)."""
+    return Q(assignee=user) | Q(delegated_from=user)
 
 
 def _filter[M: Any](rows: QuerySet[M], filters: Filters, prefix: str) -> QuerySet[M]:
@@ -132,17 +146,24 @@ class ItemPage:
     return_targets: list[tuple[str, str]] = field(default_factory=list)
     hidden_fields: set[str] = field(default_factory=set)
     diff: list[dict[str, Any]] = field(default_factory=list)
+    needs_signature: bool = False
+    editable_fields: list[str] = field(default_factory=list)  # a handler node fills these
+    admin_nodes: list[tuple[str, str]] = field(default_factory=list)  # (node id, name)
+    removable_signers: list[tuple[int, int, str]] = field(default_factory=list)
+    # ↑ (the user's own task id, signer's user id, signer's name): 减签 candidates
 
 
 def item_page(user: User, instance: Instance) -> ItemPage:
     """Everything the item page shows, for `user` (who already passed `get_instance_for`)."""
     spec = definitions.spec_of(instance.definition_version_id, instance.definition_version.spec)
     state = InstanceState.from_dict(instance.state)
-    tasks = list(instance.tasks.select_related("assignee").order_by("opened_at", "pk"))
+    tasks = list(instance.tasks.select_related("assignee", "delegated_from").order_by(
+        "opened_at", "pk"))
     timeline = list(instance.events.select_related("actor").order_by("at", "pk"))
     for event in timeline:
         event.label = VERB_LABELS.get(event.verb, event.verb)  # type: ignore[attr-defined]
-    my_task = next((t for t in tasks if t.assignee_id == user.pk and t.is_open), None)
+    my_task = next((t for t in tasks if t.assignee_id == user.pk and t.is_open), None) or next(
+        (t for t in tasks if t.delegated_from_id == user.pk and t.is_open), None)
     page = ItemPage(instance, _route(spec, state, instance, tasks), timeline, tasks, my_task,
                     reject_reasons=spec.reject_reasons, return_reasons=spec.return_reasons)
     running = instance.status == Instance.Status.RUNNING
@@ -151,6 +172,10 @@ def item_page(user: User, instance: Instance) -> ItemPage:
         page.actions |= {str(action) for action in node.allowed_actions}
         page.hidden_fields = {key for key, level in node.field_permissions
                               if str(level) == "hidden"}
+        page.needs_signature = "approve" in page.actions and node.require_signature_on_approve
+        if "complete" in page.actions:
+            page.editable_fields = [key for key, level in node.field_permissions
+                                    if str(level) == "edit"]
         page.return_targets = [(node_id, name) for node_id, name in _earlier_nodes(
             spec, tasks, my_task.node_id)]
     if instance.initiator_id == user.pk:
@@ -163,12 +188,49 @@ def item_page(user: User, instance: Instance) -> ItemPage:
     if user.pk in state.participants or instance.initiator_id == user.pk or any(
             t.assignee_id == user.pk for t in tasks):
         page.actions.add("comment")
+    if running:
+        page.removable_signers = _removable_signers(user, tasks)
     if access.is_process_admin(user, instance.company_id):
         page.actions.add("admin")
+        page.admin_nodes = [(node.id, node.name) for node in spec.definition.nodes()
+                            if isinstance(node, TaskNode)]
     resubmissions = [e for e in timeline if e.verb == "workflow.instance.resubmitted"]
     if resubmissions:
-        page.diff = resubmissions[-1].payload.get("diff", [])
+        page.diff = _with_file_names(resubmissions[-1].payload.get("diff", []))
     return page
+
+
+def _with_file_names(diff: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """File fields change as lists of attachment ids; show their file names instead."""
+    from sopflow.form_templates.models import Attachment
+
+    def ids(value: Any) -> list[int] | None:
+        if isinstance(value, list) and value and all(isinstance(v, int) for v in value):
+            return value
+        return None
+
+    wanted = {pk for change in diff for side in ("old", "new")
+              for pk in ids(change.get(side)) or []}
+    if not wanted:
+        return diff
+    names = dict(Attachment.objects.filter(pk__in=wanted).values_list("pk", "original_name"))
+    return [{**change, **{side: "、".join(names.get(pk, f"#{pk}") for pk in found)
+                          for side in ("old", "new") if (found := ids(change.get(side)))}}
+            for change in diff]
+
+
+def editable_fields(task: ApprovalTask) -> list[str]:
+    """The form fields `task`'s node may fill (field permission `edit`; handler nodes)."""
+    spec = definitions.spec_of(task.instance.definition_version_id)
+    node = spec.definition.task_node(task.node_id)
+    return [key for key, level in node.field_permissions if str(level) == "edit"]
+
+
+def _removable_signers(user: User, tasks: list[ApprovalTask]) -> list[tuple[int, int, str]]:
+    """Undecided signers `user` added (减签), with the user's own task at that node."""
+    own = {t.node_id: t.pk for t in tasks if t.assignee_id == user.pk}
+    return [(own[t.node_id], t.assignee_id, t.assignee.name) for t in tasks
+            if t.added_by_id == user.pk and t.is_open and t.node_id in own]
 
 
 def _earlier_nodes(spec: definitions.Spec, tasks: list[ApprovalTask],

@@ -8,12 +8,14 @@ refusals become domain errors with the engine's Chinese message: `IllegalCommand
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from sopflow.core.clock import clock
 from sopflow.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
@@ -21,7 +23,7 @@ from sopflow.form_templates.models import Submission
 from sopflow.org.models import User
 
 from . import access, definitions, store
-from .directory import OrgDirectory
+from .directory import CompanyWorkCalendar, OrgDirectory
 from .engine import (
     INITIATOR,
     AddSigner,
@@ -74,7 +76,7 @@ def submit_for_approval(*, actor: User, submission_id: int, values: dict[str, An
                                        chosen_approvers=_plain_choices(chosen_approvers))
         instance = Instance.objects.filter(submission=submission).first()
         if instance is None:
-            raise NotFound("该模板没有配置审批流程")
+            raise NotFound(gettext("该模板没有配置审批流程"))
     return instance
 
 
@@ -92,7 +94,8 @@ def start_for_submission(*, actor: User, submission: Submission, urgent: bool = 
     with _engine_errors():
         outcome = start(spec.definition, initiator_id=actor.pk, form=submission.values, now=now,
                         directory=directory, instance_urgent=urgent,
-                        chosen_approvers=chosen_approvers)
+                        chosen_approvers=chosen_approvers,
+                        calendar=CompanyWorkCalendar(submission.company_id))
     row = store.new_instance_row(submission=submission, version_id=version.pk, spec=spec,
                                  initiator=actor, state=outcome.state, urgent=urgent, now=now)
     store.save(row, spec, outcome, actor=actor, now=now, directory=directory, created=True)
@@ -111,7 +114,7 @@ def preview_route_for(*, actor: User, values: dict[str, Any], submission_id: int
     elif template_id is not None:
         template_id = form_access.get_template_for(actor, template_id, "start").pk
     else:
-        raise ValidationFailed("缺少模板或表单")
+        raise ValidationFailed(gettext("缺少模板或表单"))
     version = definitions.current_version(template_id)
     if version is None:
         return []
@@ -127,10 +130,33 @@ def preview_route_for(*, actor: User, values: dict[str, Any], submission_id: int
 
 def approve(*, actor: User, task_id: int, comment: str = "", signature: str | None = None,
             attachments: Sequence[str] = (), next_approvers: Sequence[int] = ()) -> ApprovalTask:
-    """Approve the actor's open task; the item moves on when the node's mode is satisfied."""
+    """Approve the actor's open task; the item moves on when the node's mode is satisfied.
+
+    `signature` and `attachments` are ids of files the actor uploaded for this item with
+    `upload_decision_file` (ValidationFailed otherwise); the timeline shows them.
+    """
+    files = _decision_files(actor, task_id, signature, attachments)
     return _on_task(actor, task_id, lambda key: Approve(
         key, actor.pk, comment=comment, signature=signature, attachments=tuple(attachments),
-        next_approvers=tuple(next_approvers)), comment=comment)
+        next_approvers=tuple(next_approvers)), comment=comment,
+        payload={"workflow.task.approved": files} if files else None)
+
+
+def upload_decision_file(*, actor: User, task_id: int, kind: str, file_name: str,
+                         content: bytes) -> Any:
+    """Store a signature (`kind="signature"`, PNG) or an attachment for the actor's open task,
+    to be named in `approve`. Raises NotFound/Forbidden like a decision, ValidationFailed for a
+    refused file."""
+    from sopflow.form_templates.services.attachments import upload_review_file
+
+    with transaction.atomic():
+        task = access.get_task_for(actor, task_id, "decide")
+        if not task.is_open:
+            raise Conflict("该审批已处理，不能再上传文件")
+        submission = Submission.objects.select_related("version").get(
+            pk=task.instance.submission_id)
+        return upload_review_file(actor=actor, submission=submission, kind=kind,
+                                  file_name=file_name, content=content)
 
 
 def reject(*, actor: User, task_id: int, reason_category: str = "",
@@ -138,7 +164,7 @@ def reject(*, actor: User, task_id: int, reason_category: str = "",
     """Reject the item (ends it). `reason_category` must come from the template's reason list."""
     def command(key: str, spec: definitions.Spec) -> Command:
         if spec.reject_reasons and reason_category not in spec.reject_reasons:
-            raise ValidationFailed("请选择驳回原因", field="reason_category")
+            raise ValidationFailed(gettext("请选择驳回原因"), field="reason_category")
         return Reject(key, actor.pk, reason_category=reason_category, note=note)
     return _on_task(actor, task_id, command, comment=note, wants_spec=True)
 
@@ -149,17 +175,38 @@ def return_item(*, actor: User, task_id: int, to: str = INITIATOR, note: str = "
     def command(key: str, spec: definitions.Spec) -> Command:
         if to == INITIATOR and spec.return_reasons and reason_category \
                 and reason_category not in spec.return_reasons:
-            raise ValidationFailed("退回原因不在列表中", field="reason_category")
+            raise ValidationFailed(gettext("退回原因不在列表中"), field="reason_category")
         return Return(key, actor.pk, to=to, note=note, reason_category=reason_category,
                       checklist=tuple(item for item in checklist if item))
     return _on_task(actor, task_id, command, comment=note, wants_spec=True)
 
 
 def complete(*, actor: User, task_id: int, comment: str = "",
-             form_updates: Mapping[str, object] | None = None) -> ApprovalTask:
-    """Finish a handler (办理) task, optionally filling the fields the node may edit."""
-    return _on_task(actor, task_id, lambda key: Complete(
-        key, actor.pk, form_updates=dict(form_updates or {}), comment=comment), comment=comment)
+             form_updates: Mapping[str, object] | None = None,
+             language: str = "zh-hans") -> ApprovalTask:
+    """Finish a handler (办理) task, optionally filling the fields the node may edit (field
+    permission `edit`). The whole form is validated by its schema like a submit and the
+    submission keeps the new values. Forbidden for a field the node may not edit,
+    ValidationFailed (one detail per field) for invalid values; nothing changes then."""
+    if not form_updates:
+        return _on_task(actor, task_id, lambda key: Complete(key, actor.pk, comment=comment),
+                        comment=comment)
+    from sopflow.form_templates.services.submissions import apply_workflow_updates
+
+    with transaction.atomic():
+        task = access.get_task_for(actor, task_id, "decide")
+        spec = definitions.spec_of(task.instance.definition_version_id)
+        node = spec.definition.task_node(task.node_id)
+        for key in sorted(form_updates):
+            if str(node.access(key)) != "edit":
+                raise Forbidden(f"字段“{key}”在此节点不可编辑")
+        submission = Submission.objects.select_for_update().select_related("version").get(
+            pk=task.instance.submission_id)
+        submission = apply_workflow_updates(actor=actor, submission=submission,
+                                            updates=dict(form_updates), language=language)
+        cleaned = {key: submission.values.get(key) for key in form_updates}
+        return _on_task(actor, task_id, lambda key: Complete(
+            key, actor.pk, form_updates=cleaned, comment=comment), comment=comment)
 
 
 def transfer(*, actor: User, task_id: int, to_user_id: int, comment: str = "") -> ApprovalTask:
@@ -177,7 +224,7 @@ def add_signer(*, actor: User, task_id: int, user_ids: Sequence[int],
     try:
         where = SignerPosition(position)
     except ValueError as error:
-        raise ValidationFailed("加签方式无效", field="position") from error
+        raise ValidationFailed(gettext("加签方式无效"), field="position") from error
     return _on_task(actor, task_id, lambda key: AddSigner(
         key, actor.pk, tuple(user_ids), position=where, comment=comment))
 
@@ -204,7 +251,7 @@ def batch_approve(*, actor: User, task_ids: Sequence[int], comment: str = "") ->
                 task = access.get_task_for(actor, task_id, "decide")
                 spec = definitions.spec_of(task.instance.definition_version_id)
                 if not spec.batch_approve:
-                    raise Forbidden("该流程不支持批量审批")
+                    raise Forbidden(gettext("该流程不支持批量审批"))
                 approve(actor=actor, task_id=task_id, comment=comment)
             results.append(BatchResult(task_id, True))
         except DomainError as error:
@@ -225,9 +272,9 @@ def resubmit(*, actor: User, instance_id: int, values: dict[str, Any],
     with transaction.atomic():
         instance = access.get_instance_for(actor, instance_id)
         if instance.initiator_id != actor.pk:
-            raise Forbidden("只有发起人可以重新提交")
+            raise Forbidden(gettext("只有发起人可以重新提交"))
         if instance.status != Instance.Status.RETURNED:
-            raise Conflict("该审批不在退回状态，不能重新提交")
+            raise Conflict(gettext("该审批不在退回状态，不能重新提交"))
         before = dict(instance.submission.values)
         submission = revise_submitted_values(actor=actor, submission=instance.submission,
                                              values=values, language=language)
@@ -252,7 +299,7 @@ def comment(*, actor: User, instance_id: int, text: str,
             mentions: Sequence[int] = ()) -> Instance:
     """A comment on the timeline by any participant; @mentioned colleagues are notified."""
     if not text.strip():
-        raise ValidationFailed("评论不能为空", field="text")
+        raise ValidationFailed(gettext("评论不能为空"), field="text")
     for user_id in mentions:
         _colleague(actor, user_id)
     return _instance_command(actor, instance_id, Comment(actor.pk, text.strip(), tuple(mentions)))
@@ -298,7 +345,7 @@ def fire_timer(*, instance_id: int, timer_key: str) -> None:
         directory = OrgDirectory(row.company_id)
         now = clock.now()
         outcome = advance(spec.definition, state, TimerFired(timer_key), now=now,
-                          directory=directory)
+                          directory=directory, calendar=CompanyWorkCalendar(row.company_id))
         if outcome.state is state and not outcome.events:
             return
         store.save(row, spec, outcome, actor=None, now=now, directory=directory)
@@ -322,15 +369,39 @@ def _engine_errors() -> Iterator[None]:
 
 
 def _on_task(actor: User, task_id: int, make: Callable[..., Command], *, comment: str = "",
-             wants_spec: bool = False) -> ApprovalTask:
+             wants_spec: bool = False,
+             payload: dict[str, dict[str, Any]] | None = None) -> ApprovalTask:
     with transaction.atomic():
-        task = access.get_task_for(actor, task_id, "decide")
-        row, spec, state = store.load(task.instance_id)
+        # One query for the task, its item (locked on PostgreSQL) and the item's state.
+        loaded = store.load_task(task_id, company_id=actor.company_id)
+        if loaded is None:
+            raise NotFound(gettext("审批不存在"))
+        task, spec, state = loaded
+        access.check_task(actor, task, "decide")
+        row = task.instance
         command = make(task.key, spec) if wants_spec else make(task.key)
-        _apply(actor, row, spec, state, command,
-               Extras(task_comment=(task.key, comment) if comment else None))
-    task.refresh_from_db()
+        behalf = _on_behalf_of(actor, task)
+        if behalf is not None:
+            command = dataclasses.replace(command, actor_id=behalf)  # type: ignore[arg-type]  # every task command has actor_id
+        written = _apply(actor, row, spec, state, command,
+                         Extras(task_comment=(task.key, comment) if comment else None,
+                                payload=payload or {}, on_behalf_of=behalf))
+    # The store says what it wrote to the task: no re-read.
+    for column, value in written.get(task.key, {}).items():
+        setattr(task, column, value)
     return task
+
+
+def _on_behalf_of(actor: User, task: ApprovalTask) -> int | None:
+    """The original assignee when `actor` is the delegate of a delegated task.
+
+    The engine keeps the original person as the task's assignee (so they can still act, like
+    DingTalk's 代理: both may handle it); the delegate acts in their name and the timeline shows
+    "代 X 处理". Nobody else gets here: `access.get_task_for(..., "decide")` checked first.
+    """
+    if task.delegated_from_id is not None and actor.pk == task.assignee_id:
+        return task.delegated_from_id
+    return None
 
 
 def _instance_command(actor: User, instance_id: int, command: Command,
@@ -349,30 +420,59 @@ def _on_instance(actor: User, instance: Instance, command: Command,
 
 
 def _apply(actor: User, row: Instance, spec: definitions.Spec, state: Any, command: Command,
-           extras: Extras) -> None:
+           extras: Extras) -> dict[str, dict[str, Any]]:
     directory = OrgDirectory(row.company_id)
     directory.prime([actor])
     now = clock.now()
     with _engine_errors():
-        outcome = advance(spec.definition, state, command, now=now, directory=directory)
-    store.save(row, spec, outcome, actor=actor, now=now, directory=directory, extras=extras)
+        outcome = advance(spec.definition, state, command, now=now, directory=directory,
+                          calendar=CompanyWorkCalendar(row.company_id))
+    return store.save(row, spec, outcome, actor=actor, now=now, directory=directory,
+                      extras=extras)
 
 
 def _plain_choices(chosen: Mapping[str, Sequence[int]] | None) -> dict[str, list[int]] | None:
     return {node: list(ids) for node, ids in chosen.items()} if chosen else None
 
 
+def _decision_files(actor: User, task_id: int, signature: str | None,
+                    attachments: Sequence[str]) -> dict[str, Any]:
+    """{"signature_file": {...}, "files": [...]} for the timeline, checking every id is a file
+    the actor uploaded for this item's decision."""
+    if not signature and not attachments:
+        return {}
+    from sopflow.form_templates.models import Attachment
+    from sopflow.form_templates.services.attachments import REVIEW_FIELDS
+
+    task = access.get_task_for(actor, task_id, "decide")
+    wanted = [signature or "", *attachments]
+    ids = {int(value) for value in wanted if value.isdigit()}
+    found = {file.pk: file for file in Attachment.objects.filter(
+        pk__in=ids, owner=actor, submission_id=task.instance.submission_id,
+        field_key__in=REVIEW_FIELDS.values())}
+    if signature and (not signature.isdigit() or int(signature) not in found
+                      or found[int(signature)].field_key != REVIEW_FIELDS["signature"]):
+        raise ValidationFailed("签名文件无效，请重新签名", field="signature")
+    if any(not value.isdigit() or int(value) not in found for value in attachments):
+        raise ValidationFailed("附件无效，请重新上传", field="attachments")
+    result: dict[str, Any] = {"files": [
+        {"id": int(value), "name": found[int(value)].original_name} for value in attachments]}
+    if signature:
+        result["signature_file"] = int(signature)
+    return result
+
+
 def _colleague(actor: User, user_id: int) -> User:
     user = (User.objects.filter(pk=user_id, company_id=actor.company_id, is_active=True).first()
             if actor.company_id is not None else None)
     if user is None:
-        raise ValidationFailed("找不到该同事", field="user")
+        raise ValidationFailed(gettext("找不到该同事"), field="user")
     return user
 
 
 def _reason(reason: str) -> str:
     if not reason.strip():
-        raise ValidationFailed("请填写原因", field="reason")
+        raise ValidationFailed(gettext("请填写原因"), field="reason")
     return reason.strip()
 
 

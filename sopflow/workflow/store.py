@@ -15,14 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 
-from sopflow.audit.models import AuditChainHead, AuditEvent
-from sopflow.audit.services import compute_hash
-from sopflow.core import request_context
+from sopflow.audit.services import record_many
 from sopflow.core.errors import Conflict
-from sopflow.notify.services import notify
-from sopflow.org.models import Company, User
+from sopflow.notify.models import Robot
+from sopflow.notify.services import notify, robots_for
+from sopflow.org.models import Company, Delegation, User
 from sopflow.scheduling.services import cancel_timer, schedule_timer
 from sopflow.webhooks.models import WebhookSubscription
 from sopflow.webhooks.services import publish_event
@@ -65,11 +64,14 @@ class Extras:
 
     task_comment: tuple[str, str] | None = None
     payload: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # A delegate acting on a task delegated to them: the engine sees the original person (this
+    # id) act; the timeline shows the delegate "代 X 处理".
+    on_behalf_of: int | None = None
 
 
 def load(instance_id: int, *, for_update: bool = True) -> tuple[Instance, Spec, InstanceState]:
     """The instance row (locked on PostgreSQL), its pinned definition and its state."""
-    rows = Instance.objects.all()
+    rows = Instance.objects.annotate(**_company_flags("company_id"))
     if for_update and connection.features.has_select_for_update:
         rows = rows.select_for_update(of=("self",))
     row = rows.select_related("definition_version").get(pk=instance_id)
@@ -77,10 +79,34 @@ def load(instance_id: int, *, for_update: bool = True) -> tuple[Instance, Spec, 
     return row, spec, InstanceState.from_dict(row.state)
 
 
+def load_task(task_id: int, *, company_id: int | None,
+              for_update: bool = True) -> tuple[ApprovalTask, Spec, InstanceState] | None:
+    """A task of `company_id` with its instance (locked on PostgreSQL), pinned definition and
+    state, in one query (`load` for the task commands); None when there is no such task. The
+    caller checks access on the task before acting."""
+    rows = (ApprovalTask.objects.filter(pk=task_id, company_id=company_id)
+            .select_related("instance", "instance__definition_version")
+            .annotate(**_company_flags("company_id")))
+    if for_update and connection.features.has_select_for_update:
+        rows = rows.select_for_update(of=("instance",))
+    task = rows.first()
+    if task is None:
+        return None
+    row = task.instance
+    for name in _FLAGS:
+        setattr(row, name, getattr(task, name))
+    spec = spec_of(row.definition_version_id, row.definition_version.spec)
+    return task, spec, InstanceState.from_dict(row.state)
+
+
 def save(row: Instance, spec: Spec, outcome: Outcome, *, actor: User | None, now: datetime,
-         directory: OrgDirectory, extras: Extras | None = None, created: bool = False) -> None:
+         directory: OrgDirectory, extras: Extras | None = None,
+         created: bool = False) -> dict[str, dict[str, Any]]:
     """Persist `outcome` for `row` (see module docstring). Raises Conflict when another command
-    changed the instance since it was loaded; the caller's transaction then rolls back."""
+    changed the instance since it was loaded; the caller's transaction then rolls back.
+
+    Returns the columns written to existing tasks, by task key ({"status", "decided_at",
+    "comment"}), so a caller holding a task row can bring it up to date without reading it."""
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError("store.save needs the command's transaction")
     extras = extras or Extras()
@@ -90,6 +116,7 @@ def save(row: Instance, spec: Spec, outcome: Outcome, *, actor: User | None, now
     writer.effects(outcome.effects)
     writer.events(outcome.events)
     writer.flush()
+    return writer.task_changes()
 
 
 def new_instance_row(*, submission: Any, version_id: int, spec: Spec, initiator: User,
@@ -111,6 +138,26 @@ def current_nodes_text(spec: Spec, state: InstanceState) -> str:
 
 
 # --- internals ----------------------------------------------------------------------------------
+
+# Whether the company has webhook subscriptions, group robots or live delegations, read with
+# the instance (one query) so the usual company without them pays no query per command.
+_FLAGS = ("wf_has_webhooks", "wf_has_robots", "wf_has_delegations")
+
+
+def _company_flags(company_field: str) -> dict[str, Exists]:
+    company = OuterRef(company_field)
+    return {
+        "wf_has_webhooks": Exists(WebhookSubscription.objects.filter(company_id=company,
+                                                                     is_active=True)),
+        "wf_has_robots": Exists(Robot.objects.filter(company_id=company, is_active=True)),
+        "wf_has_delegations": Exists(Delegation.objects.filter(company_id=company,
+                                                               cancelled_at__isnull=True)),
+    }
+
+
+def _flag(row: Instance, name: str) -> bool:
+    """The flag read with the row; True (look it up) for a row loaded without flags."""
+    return bool(getattr(row, name, True))
 
 
 def _write_state(row: Instance, spec: Spec, state: InstanceState, now: datetime, *,
@@ -148,6 +195,8 @@ class _Writer:
         self.closed: dict[str, list[str]] = defaultdict(list)
         self.status_changes: dict[str, list[str]] = defaultdict(list)
         self.ccs: list[CarbonCopy] = []
+        self.reminded: list[tuple[str, str, Notify]] = []
+        self.extra_events: list[tuple[Event, dict[str, Any]]] = []
         # (kind, title, body) → recipient ids
         self.news: dict[tuple[str, str, str], set[int]] = defaultdict(set)
 
@@ -161,13 +210,13 @@ class _Writer:
         for effect in effects:
             match effect:
                 case OpenTask():
+                    # The assigned notice is added by `delegate_new_tasks` (it may go to a
+                    # delegate instead).
                     self.new_tasks.append(ApprovalTask(
                         instance=self.row, company_id=self.row.company_id, key=effect.task_id,
                         node_id=effect.node_id, node_name=self.node_name(effect.node_id),
                         assignee_id=effect.assignee_id, reason=effect.reason[:200],
                         added_by_id=effect.added_by, opened_at=self.now, due_at=effect.due_at))
-                    self.news[("workflow.task.assigned", f"待你处理：{title}",
-                               self.node_name(effect.node_id))].add(effect.assignee_id)
                 case CloseTask():
                     self.closed[effect.status.value].append(effect.task_id)
                 case SuspendTask():
@@ -184,7 +233,7 @@ class _Writer:
                         effect.user_ids)
                 case Notify():
                     kind, text = _NOTIFY_KINDS[effect.kind.value]
-                    self.news[(kind, f"{text}：{title}", "")].update(effect.user_ids)
+                    self.reminded.append((kind, f"{text}：{title}", effect))
                 case ScheduleTimer():
                     schedule_timer(key=f"wf:{self.row.pk}:{effect.key}", kind=TIMER_KIND,
                                    due_at=effect.due_at, target=self.row,
@@ -194,6 +243,60 @@ class _Writer:
                     cancel_timer(f"wf:{self.row.pk}:{effect.key}", now=self.now)
                 case Finish():
                     pass
+        self.delegate_new_tasks()
+        self.remind_delegates()
+
+    def delegate_new_tasks(self) -> None:
+        """Out-of-office delegation, resolved once when a task opens (one hop, company-local
+        date, the item's template): the row goes to the delegate, `delegated_from` keeps the
+        original person, and a `workflow.task.delegated` event records the delegation."""
+        if not self.new_tasks:
+            return
+        from django.utils import timezone
+
+        from sopflow.org.delegation import resolve_assignees
+
+        resolved = resolve_assignees(user_ids=[t.assignee_id for t in self.new_tasks],
+                                     template_id=self.row.template_id,
+                                     at=timezone.localtime(self.now).date()) \
+            if _flag(self.row, "wf_has_delegations") else {}
+        for task in self.new_tasks:
+            found = resolved.get(task.assignee_id)
+            if found is not None and found.is_delegated:
+                task.assignee_id, task.delegated_from_id = (found.assignee_id,
+                                                            found.delegated_from_id)
+                original = self.directory.name_of(task.delegated_from_id)
+                self.extra_events.append((Event(
+                    "workflow.task.delegated", node_id=task.node_id, task_id=task.key,
+                    user_ids=(task.assignee_id,), target=str(task.delegated_from_id),
+                    reason=f"代 {original} 处理"), {
+                        "delegation_id": found.delegation_id,
+                        "delegated_from": task.delegated_from_id,
+                        "delegated_from_name": original}))
+            self.news[("workflow.task.assigned", f"待你处理：{self.row.title}",
+                       task.node_name)].add(task.assignee_id)
+
+    def remind_delegates(self) -> None:
+        """Urge/overdue notices name the engine's assignee (the original person); a task that
+        was delegated is the delegate's to handle, so they are told instead."""
+        if not self.reminded:
+            return
+        delegated = {(key, original): delegate for key, original, delegate in
+                     ApprovalTask.objects.filter(
+                         instance=self.row, status__in=ApprovalTask.OPEN_STATUSES,
+                         delegated_from__isnull=False)
+                     .values_list("key", "delegated_from_id", "assignee_id")
+                     } if _flag(self.row, "wf_has_delegations") else {}
+        for kind, title, effect in self.reminded:
+            recipients = set()
+            if effect.kind.value == "mention":  # a mention names a person, not a task
+                self.news[(kind, title, "")].update(effect.user_ids)
+                continue
+            for user_id in effect.user_ids:
+                delegate = next((d for (key, original), d in delegated.items() if
+                                 original == user_id and effect.task_id in (None, key)), None)
+                recipients.add(delegate or user_id)
+            self.news[(kind, title, "")].update(recipients)
 
     def events(self, events: tuple[Event, ...]) -> None:
         self.event_list = events
@@ -203,6 +306,20 @@ class _Writer:
                 body = "；".join(part for part in (event.reason, event.comment) if part)
                 self.news[(news[0], f"{news[1]}：{self.row.title}", body)].add(
                     self.row.initiator_id)
+
+    def task_changes(self) -> dict[str, dict[str, Any]]:
+        """What `flush` wrote to existing task rows, by key."""
+        comment_key, comment = self.extras.task_comment or ("", "")
+        changes: dict[str, dict[str, Any]] = {}
+        for status, keys in self.closed.items():
+            for key in keys:
+                changes[key] = {"status": status, "decided_at": self.now}
+                if key == comment_key and comment:
+                    changes[key]["comment"] = comment
+        for status, keys in self.status_changes.items():
+            for key in keys:
+                changes.setdefault(key, {})["status"] = status
+        return changes
 
     def flush(self) -> None:
         row, now = self.row, self.now
@@ -223,9 +340,13 @@ class _Writer:
         if self.ccs:
             CarbonCopy.objects.bulk_create(self.ccs, ignore_conflicts=True)
         events = getattr(self, "event_list", ())
+        if self.extra_events:
+            events = (*events, *(event for event, _ in self.extra_events))
         if events:
             InstanceEvent.objects.bulk_create([self.timeline_row(event) for event in events])
-            _audit(events, row, self.actor, now)
+            record_many(actor=self.actor, obj=row, object_repr=row.title, occurred_at=now,
+                        company_id=row.company_id,
+                        entries=[(event.name, event.to_dict()) for event in events])
             self.publish(events)
         self.send_news()
 
@@ -233,12 +354,19 @@ class _Writer:
         payload: dict[str, Any] = event.to_dict()
         payload.pop("name", None)
         payload.update(self.extras.payload.get(event.name, {}))
+        payload.update(next((extra for known, extra in self.extra_events if known is event), {}))
         if event.name in ("workflow.task.transferred", "workflow.task.reassigned") \
                 and event.target.isdigit():
             payload["target_name"] = self.directory.name_of(int(event.target))
         if event.user_ids:
             payload["user_names"] = [self.directory.name_of(pk) for pk in event.user_ids]
-        return InstanceEvent(instance=self.row, verb=event.name, actor_id=event.actor_id,
+        actor_id = event.actor_id
+        behalf = self.extras.on_behalf_of
+        if behalf is not None and actor_id == behalf and self.actor is not None:
+            actor_id = self.actor.pk
+            payload |= {"on_behalf_of": behalf,
+                        "on_behalf_of_name": self.directory.name_of(behalf)}
+        return InstanceEvent(instance=self.row, verb=event.name, actor_id=actor_id,
                              at=self.now, node_id=event.node_id or "",
                              node_name=self.node_name(event.node_id), comment=event.comment,
                              payload=payload)
@@ -246,10 +374,10 @@ class _Writer:
     def publish(self, events: tuple[Event, ...]) -> None:
         # One cheap check instead of one subscription query per event for the usual company
         # without webhooks.
-        if not WebhookSubscription.objects.filter(company_id=self.row.company_id,
-                                                  is_active=True).exists():
+        if not _flag(self.row, "wf_has_webhooks") or not WebhookSubscription.objects.filter(
+                company_id=self.row.company_id, is_active=True).exists():
             return
-        company = Company.objects.get(pk=self.row.company_id)
+        company = Company(pk=self.row.company_id)
         for event in events:
             publish_event(event_type=event.name, company=company, payload={
                 "instance_id": self.row.pk, "submission_id": self.row.submission_id,
@@ -260,15 +388,22 @@ class _Writer:
         if not self.news:
             return
         wanted = {pk for ids in self.news.values() for pk in ids}
-        people = {user.pk: user for user in User.objects.filter(pk__in=wanted, is_active=True)}
+        # Usually the people the engine just asked the directory about: no second read.
+        people = {pk: user for pk, user in self.directory.users(wanted).items()
+                  if user.is_active}
+        company = Company(pk=self.row.company_id)
+        template_key = f"workflow:{self.row.template_id}"
+        # Looked up once for all the notices of this command (none without a robot flag).
+        robots = robots_for(company, None, template_key) \
+            if _flag(self.row, "wf_has_robots") else []
         link = f"/approvals/{self.row.pk}/"
         for (kind, title, body), ids in self.news.items():
             recipients = [people[pk] for pk in sorted(ids) if pk in people]
             if recipients:
                 notify(recipients=recipients, kind=kind, title=title, body=body, link=link,
                        actor=self.actor, urgent=self.row.urgent,
-                       company=Company(pk=self.row.company_id),
-                       template_key=f"workflow:{self.row.template_id}",
+                       working_days_only=kind in _WORKING_DAY_KINDS, company=company,
+                       template_key=template_key, robots=robots,
                        source=f"workflow.instance:{self.row.pk}")
 
 
@@ -276,34 +411,8 @@ _NOTIFY_KINDS = {
     "urge": ("workflow.task.reminder", "催办"),
     "mention": ("workflow.comment.mentioned", "有人在审批中提到了你"),
     "overdue": ("workflow.task.escalated", "审批已超时"),
+    "due_soon": ("workflow.task.due_soon", "审批即将到期"),
 }
-
-
-def _audit(events: tuple[Event, ...], row: Instance, actor: User | None,
-           now: datetime) -> None:
-    """One audit row per event, chained like `audit.record` but in three statements in all
-    (lock the chain head, insert the rows, move the head) instead of three per event."""
-    context = request_context.current()
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-    previous = head.last_hash
-    rows = []
-    for event in events:
-        item = AuditEvent(
-            occurred_at=now, actor=actor if actor is not None and actor.pk else None,
-            actor_label=str(actor) if actor is not None else "系统", action=event.name,
-            object_type=Instance._meta.label_lower, object_id=str(row.pk),
-            object_repr=row.title[:200], company_id=row.company_id,
-            changes=_plain(event.to_dict()), ip=context.ip, user_agent=context.user_agent,
-            channel=context.channel, prev_hash=previous)
-        item.hash = compute_hash(item, previous)
-        previous = item.hash
-        rows.append(item)
-    created = AuditEvent.objects.bulk_create(rows)
-    AuditChainHead.objects.filter(pk=1).update(last_hash=previous,
-                                               last_event_id=created[-1].pk)
-
-
-def _plain(value: Any) -> Any:
-    import json
-
-    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+# Deadline reminders wait for a working day by e-mail/robot (in-app rows are immediate; 加急
+# items skip quiet hours altogether, see `notify`).
+_WORKING_DAY_KINDS = {"workflow.task.escalated", "workflow.task.due_soon"}

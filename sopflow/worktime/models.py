@@ -10,6 +10,7 @@ from datetime import time
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from sopflow.core.models import TimeStampedModel
 
@@ -32,14 +33,14 @@ class WorkCalendar(TimeStampedModel):
     company = models.OneToOneField(
         "org.Company", on_delete=models.CASCADE, related_name="work_calendar"
     )
-    timezone = models.CharField("时区", max_length=50, default="Asia/Shanghai")
-    working_periods = models.JSONField("工作时段", default=default_working_periods)
-    weekend_days = models.JSONField("休息日（周几）", default=default_weekend_days)
-    quiet_start = models.TimeField("免打扰开始", default=time(22, 0))
-    quiet_end = models.TimeField("免打扰结束", default=time(8, 0))
+    timezone = models.CharField(_("时区"), max_length=50, default="Asia/Shanghai")
+    working_periods = models.JSONField(_("工作时段"), default=default_working_periods)
+    weekend_days = models.JSONField(_("休息日（周几）"), default=default_weekend_days)
+    quiet_start = models.TimeField(_("免打扰开始"), default=time(22, 0))
+    quiet_end = models.TimeField(_("免打扰结束"), default=time(8, 0))
 
     class Meta:
-        verbose_name = "工作日历设置"
+        verbose_name = _("工作日历设置")
 
     def __str__(self) -> str:
         return f"{self.company} · {self.timezone}"
@@ -52,26 +53,26 @@ class CalendarDay(models.Model):
     """
 
     class Kind(models.TextChoices):
-        HOLIDAY = "holiday", "休息日"
-        MAKEUP_WORKDAY = "makeup_workday", "调休上班"
+        HOLIDAY = "holiday", _("休息日")
+        MAKEUP_WORKDAY = "makeup_workday", _("调休上班")
 
     class Source(models.TextChoices):
         CHINESE_CALENDAR = "chinese-calendar", "chinese-calendar"
-        MANUAL = "manual", "手工录入"
+        MANUAL = "manual", _("手工录入")
 
     company = models.ForeignKey(
         "org.Company", null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_days"
     )
-    date = models.DateField("日期")
-    kind = models.CharField("类型", max_length=20, choices=Kind)
-    name = models.CharField("名称", max_length=100, blank=True)
-    source = models.CharField("来源", max_length=20, choices=Source, default=Source.MANUAL)
+    date = models.DateField(_("日期"))
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind)
+    name = models.CharField(_("名称"), max_length=100, blank=True)
+    source = models.CharField(_("来源"), max_length=20, choices=Source, default=Source.MANUAL)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["date", "pk"]
-        verbose_name = "日历日"
+        verbose_name = _("日历日")
         constraints = [
             models.UniqueConstraint(
                 fields=["company", "date"],

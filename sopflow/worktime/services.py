@@ -11,6 +11,7 @@ from datetime import date, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from sopflow.audit.services import record
 from sopflow.core.errors import Forbidden, ValidationFailed
@@ -103,7 +104,7 @@ def set_day(
     a national day typed in from the State Council's notice (global HR/system admin)."""
     _check(actor, company)
     if kind not in CalendarDay.Kind.values:
-        raise ValidationFailed("类型无效", field="kind")
+        raise ValidationFailed(gettext("类型无效"), field="kind")
     with transaction.atomic():
         row = CalendarDay.objects.select_for_update().filter(company=company, date=day).first()
         before = {"kind": row.kind, "name": row.name} if row else {}
@@ -154,18 +155,18 @@ def update_settings(
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationFailed("时区无效", field="timezone") from None
+        raise ValidationFailed(gettext("时区无效"), field="timezone") from None
     if not working_periods:
-        raise ValidationFailed("至少需要一个工作时段", field="working_periods")
+        raise ValidationFailed(gettext("至少需要一个工作时段"), field="working_periods")
     previous_end = "00:00"
     for period in working_periods:
         if len(period) != 2 or not all(_HHMM.match(p) for p in period) or period[0] >= period[1]:
-            raise ValidationFailed("工作时段格式应为 09:00-12:00，且开始早于结束", field="working_periods")
+            raise ValidationFailed(gettext("工作时段格式应为 09:00-12:00，且开始早于结束"), field="working_periods")
         if period[0] < previous_end:
-            raise ValidationFailed("工作时段不能重叠，需按时间先后排列", field="working_periods")
+            raise ValidationFailed(gettext("工作时段不能重叠，需按时间先后排列"), field="working_periods")
         previous_end = period[1]
     if any(d not in range(7) for d in weekend_days) or len(set(weekend_days)) == 7:
-        raise ValidationFailed("休息日无效", field="weekend_days")
+        raise ValidationFailed(gettext("休息日无效"), field="weekend_days")
     with transaction.atomic():
         settings, _ = WorkCalendar.objects.select_for_update().get_or_create(company=company)
         before = {"timezone": settings.timezone, "working_periods": settings.working_periods,
@@ -191,7 +192,7 @@ def _check(actor: User, company: Company | None) -> None:
         else access.can_edit_calendar(actor, company)
     )
     if not allowed:
-        raise Forbidden("只有人事管理员可以修改工作日历")
+        raise Forbidden(gettext("只有人事管理员可以修改工作日历"))
 
 
 def _name(holiday: object) -> str:

@@ -193,6 +193,12 @@ class _Checker:
             if name not in scope:
                 self.add(path, "condition_unknown_field", label=label, setting=setting_name,
                          name=name)
+        for leaf in _leaves(condition):
+            target = scope.get(str(leaf.get("field")))
+            op = str(leaf.get("op"))
+            if target is not None and op not in operators_for(target):
+                self.add(path, "condition_operator", label=label, setting=setting_name,
+                         name=target.label or target.key, op=op)
 
     def check_formula(self, table: f.Field | None, item: f.Field,
                       settings: f.FormulaSettings, scope: Mapping[str, f.Field]) -> None:
@@ -329,6 +335,42 @@ def _find_cycle(start: str, graph: Mapping[str, set[str]]) -> list[str] | None:
                 visited.add(following)
                 stack.append((following, [*trail, following]))
     return None
+
+
+# Operators a condition may apply to a field, by the field's type (the designer offers the same).
+_OPS_NUMBER: Final = frozenset({"eq", "ne", "gt", "ge", "lt", "le", "between", "is_empty",
+                                "not_empty"})
+_OPS_TEXT: Final = frozenset({"eq", "ne", "contains", "not_contains", "is_empty", "not_empty"})
+_OPS_CHOICE: Final = frozenset({"eq", "ne", "in", "not_in", "contains", "not_contains",
+                                "is_empty", "not_empty"})
+_OPS_PRESENCE: Final = frozenset({"is_empty", "not_empty"})
+
+
+def operators_for(item: f.Field) -> frozenset[str]:
+    """The condition operators that make sense for a field of this type."""
+    if item.type in {f.FieldType.NUMBER, f.FieldType.MONEY, f.FieldType.DATE,
+                     f.FieldType.DATETIME, f.FieldType.FORMULA}:
+        return _OPS_NUMBER | (_OPS_TEXT if item.type is f.FieldType.FORMULA else frozenset())
+    if item.type in {f.FieldType.TEXT, f.FieldType.TEXTAREA, f.FieldType.PHONE,
+                     f.FieldType.EMAIL}:
+        return _OPS_TEXT
+    if item.type in {f.FieldType.SINGLE_CHOICE, f.FieldType.MULTI_CHOICE}:
+        return _OPS_CHOICE
+    if item.type in {f.FieldType.PERSON, f.FieldType.DEPARTMENT}:
+        return frozenset({"in", "not_in", "contains", "not_contains"}) | _OPS_PRESENCE
+    return _OPS_PRESENCE
+
+
+def _leaves(condition: Mapping[str, f.Json]) -> list[Mapping[str, f.Json]]:
+    for part in ("all", "any"):
+        children = condition.get(part)
+        if isinstance(children, list):
+            return [leaf for child in children if isinstance(child, dict)
+                    for leaf in _leaves(child)]
+    negated = condition.get("not")
+    if isinstance(negated, dict):
+        return _leaves(negated)
+    return [condition] if "field" in condition else []
 
 
 def _uses_membership(condition: Mapping[str, f.Json]) -> bool:

@@ -218,6 +218,9 @@ CATALOGUE: Final[dict[str, tuple[str, str]]] = {
                      "itself: {chain}"),
     "design.condition_invalid": ("字段“{label}”的{setting}格式不正确",
                                  "Field “{label}”: the {setting} is malformed"),
+    "design.condition_operator": ("字段“{label}”的{setting}对字段“{name}”使用了不适用的比较方式 {op}",
+                                  "Field “{label}”: the {setting} uses {op}, which does not "
+                                  "apply to “{name}”"),
     "design.condition_unknown_field": ("字段“{label}”的{setting}引用的字段 {name} 不存在",
                                        "Field “{label}”: the {setting} refers to {name}, which "
                                        "does not exist"),

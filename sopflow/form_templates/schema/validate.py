@@ -70,6 +70,7 @@ class ValidationResult:
     cleaned: dict[str, f.Json]
     errors: list[FieldError]
     computed: Computed
+    hidden: tuple[str, ...] = ()  # paths of top-level fields whose `visible_when` is false
 
     @property
     def is_valid(self) -> bool:
@@ -97,7 +98,8 @@ def validate(schema: f.Schema, values: object, *, language: str = "zh-hans", tod
         values = {}
     cleaned = _Scope(schema.fields, values, context, collector, prefix="",
                      label_of=lambda item: item.label).run()
-    return ValidationResult(cleaned, collector.errors, collector.freeze())
+    return ValidationResult(cleaned, collector.errors, collector.freeze(),
+                            tuple(collector.hidden))
 
 
 def compute(schema: f.Schema, values: object, *, today: date,
@@ -114,6 +116,7 @@ class _Collector:
     totals: dict[str, dict[str, str]] = field(default_factory=dict)
     money_capitals: dict[str, str] = field(default_factory=dict)
     durations: dict[str, Duration] = field(default_factory=dict)
+    hidden: list[str] = field(default_factory=list)
 
     def freeze(self) -> Computed:
         return Computed(self.formulas, self.totals, self.money_capitals, self.durations)
@@ -158,6 +161,7 @@ class _Scope:
         cleaned: dict[str, f.Json] = {}
         for item in self.order:
             if not self.visible(item.key):
+                self.collector.hidden.append(self.path(item.key))
                 continue
             value = self.value(item.key)
             self.collector.errors.extend(self.input_errors.get(item.key, []))

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils.translation import gettext
 
 from sopflow.audit.services import record
 from sopflow.core.clock import clock
@@ -17,7 +18,7 @@ from sopflow.core.errors import ValidationFailed
 from sopflow.org.models import User
 
 from .. import access, schema_bridge, uploads
-from ..models import Attachment, TemplateVersion
+from ..models import Attachment, Submission, TemplateVersion
 
 FILE_FIELD_TYPES = {"attachment", "image", "signature"}
 
@@ -41,10 +42,48 @@ def upload_attachment(
         submission = None
         version = access.get_version_for(actor, version_id, "view")
     else:
-        raise ValidationFailed("缺少表单或模板版本")
+        raise ValidationFailed(gettext("缺少表单或模板版本"))
     definition = _file_field(version, field_key)
     accept, limit = _rules(definition)
     checked = uploads.inspect_upload(file_name, content, accept=accept, max_size_mb=limit)
+    return _store(actor, version, submission, field_key, file_name, checked)
+
+
+REVIEW_FIELDS = {"signature": "_review_signature", "attachment": "_review_files"}
+SOP_IMAGE_FIELD = "_sop_image"
+
+
+def upload_sop_image(*, actor: User, template_id: int, file_name: str,
+                     content: bytes) -> Attachment:
+    """An image for a template's SOP instructions (process admins). Checked by content like any
+    upload; anyone who may see the template may see it (`access.get_attachment_for`)."""
+    from .templates import _draft_of
+
+    template = access.get_template_for(actor, template_id, "manage")
+    checked = uploads.inspect_upload(file_name, content, accept=("jpg", "png"),
+                                     max_size_mb=float(uploads.DEFAULT_MAX_SIZE_MB))
+    with transaction.atomic():
+        draft = _draft_of(template)
+    return _store(actor, draft, None, SOP_IMAGE_FIELD, file_name, checked)
+
+
+def upload_review_file(*, actor: User, submission: Submission, kind: str, file_name: str,
+                       content: bytes) -> Attachment:
+    """Store an approver's file for a submitted form: a handwritten signature (PNG) or an
+    attachment to their decision. The caller (workflow service) has checked the actor holds an
+    open task on it. The file belongs to the submission at once, so everyone who may see the
+    form may see it; its field key marks it as not part of the form's values."""
+    field_key = REVIEW_FIELDS.get(kind)
+    if field_key is None:
+        raise ValidationFailed("文件类型无效", field="field")
+    accept, limit = ((("png",), 2.0) if kind == "signature"
+                     else (uploads.DEFAULT_ACCEPT, float(uploads.DEFAULT_MAX_SIZE_MB)))
+    checked = uploads.inspect_upload(file_name, content, accept=accept, max_size_mb=limit)
+    return _store(actor, submission.version, submission, field_key, file_name, checked)
+
+
+def _store(actor: User, version: TemplateVersion, submission: Submission | None, field_key: str,
+           file_name: str, checked: uploads.CheckedFile) -> Attachment:
     now = clock.now()
     folder = f"private/attachments/{version.template.company_id}/{now:%Y/%m}"
     stem = uuid.uuid4().hex
@@ -68,7 +107,7 @@ def upload_attachment(
             )
             record(actor=actor, action="form_templates.attachment.uploaded", obj=attachment,
                    changes={"field": field_key, "size": attachment.size, "kind": checked.kind,
-                            "submission": submission_id})
+                            "submission": submission.pk if submission is not None else None})
     except BaseException:
         # The row was rolled back; the file must not outlive it.
         for path in saved:
@@ -80,7 +119,7 @@ def upload_attachment(
 def _file_field(version: TemplateVersion, field_key: str) -> dict[str, Any]:
     definition = schema_bridge.find_field(version.schema, field_key)
     if definition is None or definition.get("type") not in FILE_FIELD_TYPES:
-        raise ValidationFailed("这个字段不接受文件", field=field_key)
+        raise ValidationFailed(gettext("这个字段不接受文件"), field=field_key)
     return definition
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext, ngettext
 
 from sopflow.audit.services import record
 from sopflow.core.clock import clock
@@ -38,7 +39,7 @@ def start_submission(*, actor: User, template_id: int) -> Submission:
         template = access.get_template_for(actor, template_id, "start")
         version = template.current_version
         if version is None:  # "start" access already requires a published version
-            raise ValidationFailed("模板尚未发布")
+            raise ValidationFailed(gettext("模板尚未发布"))
         gates.enforce_start_gates(actor, template)  # e.g. training: pass the course first
         now = clock.now()
         submission = Submission.objects.create(
@@ -66,7 +67,7 @@ def update_draft(
         ).update(values=values, computed=computed, revision=F("revision") + 1,
                  updated_at=clock.now())
         if not updated:
-            raise Conflict("表单已在别处保存过，请刷新页面后再修改")
+            raise Conflict(gettext("表单已在别处保存过，请刷新页面后再修改"))
         submission.refresh_from_db()
     return submission
 
@@ -84,7 +85,7 @@ def submit_submission(
     with transaction.atomic():
         submission = access.get_submission_for(actor, submission_id, "edit")
         if revision is not None and revision != submission.revision:
-            raise Conflict("表单已在别处保存过，请刷新页面后再提交")
+            raise Conflict(gettext("表单已在别处保存过，请刷新页面后再提交"))
         gates.enforce_start_gates(actor, submission.template)
         values = submission.values if values is None else values
         evaluation = schema_bridge.evaluate(submission.version.schema, values, language=language,
@@ -95,7 +96,7 @@ def submit_submission(
             Submission.objects.filter(pk=submission.pk).update(
                 values=values, computed=evaluation.computed, revision=F("revision") + 1)
             raise ValidationFailed(
-                f"有 {len(evaluation.errors)} 处需要修改：{evaluation.errors[0].message}",
+                ngettext("有 %(count)s 处需要修改：%(message)s", "有 %(count)s 处需要修改：%(message)s", len(evaluation.errors)) % {"count": len(evaluation.errors), "message": evaluation.errors[0].message},
                 field=evaluation.errors[0].field,
                 details=[error.to_dict() for error in evaluation.errors])
         submission.values = evaluation.cleaned
@@ -123,13 +124,13 @@ def revise_submitted_values(
     """New values for a submitted form that was returned to its author (the workflow's resubmit
     runs this in its transaction). Validated like a submit; new files are attached."""
     if submission.author_id != actor.pk:
-        raise NotFound("表单不存在")
+        raise NotFound(gettext("表单不存在"))
     evaluation = schema_bridge.evaluate(submission.version.schema, values, language=language,
                                         today=clock.today_local().date(),
                                         **_context(actor, submission))
     if evaluation.errors:
         raise ValidationFailed(
-            f"有 {len(evaluation.errors)} 处需要修改：{evaluation.errors[0].message}",
+            ngettext("有 %(count)s 处需要修改：%(message)s", "有 %(count)s 处需要修改：%(message)s", len(evaluation.errors)) % {"count": len(evaluation.errors), "message": evaluation.errors[0].message},
             field=evaluation.errors[0].field,
             details=[error.to_dict() for error in evaluation.errors])
     submission.values = evaluation.cleaned
@@ -150,21 +151,61 @@ def practice_check(
     template = access.get_template_for(actor, template_id, "view")
     version = template.current_version
     if version is None:
-        raise ValidationFailed("模板尚未发布")
+        raise ValidationFailed(gettext("模板尚未发布"))
     return PracticeReport(schema_bridge.evaluate(version.schema, values, language=language,
                                                  today=clock.today_local().date(),
                                                  **_context(actor, None)))
 
 
 def live_evaluation(
-    version: TemplateVersion, values: dict[str, Any], language: str = "zh-hans"
+    version: TemplateVersion, values: dict[str, Any], language: str = "zh-hans",
+    company: object | None = None,
 ) -> schema_bridge.Evaluation:
-    """Computed values and the errors of fields already filled (no "required" nagging)."""
+    """Computed values and the errors of fields already filled (no "required" nagging).
+    Working days follow `company`'s calendar (national holidays and 调休 included)."""
     evaluation = schema_bridge.evaluate(version.schema, values, language=language,
-                                        today=clock.today_local().date())
+                                        today=clock.today_local().date(),
+                                        calendar=_calendar(version.schema, company))
     errors = [error for error in evaluation.errors
               if error.code not in {"required", "min_rows", "min_choices"}]
-    return schema_bridge.Evaluation(evaluation.cleaned, evaluation.computed, errors)
+    return schema_bridge.Evaluation(evaluation.cleaned, evaluation.computed, errors,
+                                    evaluation.hidden)
+
+
+def apply_workflow_updates(
+    *, actor: User, submission: Submission, updates: dict[str, Any], language: str = "zh-hans"
+) -> Submission:
+    """Merge the fields a workflow handler node filled into a submitted form, validated with the
+    whole form like a submit (the workflow service has checked the node may edit these keys).
+    New files the handler uploaded are attached. Raises ValidationFailed per field error."""
+    values = {**submission.values, **updates}
+    evaluation = schema_bridge.evaluate(submission.version.schema, values, language=language,
+                                        today=clock.today_local().date(),
+                                        **_context(actor, submission))
+    if evaluation.errors:
+        raise ValidationFailed(
+            f"有 {len(evaluation.errors)} 处需要修改：{evaluation.errors[0].message}",
+            field=evaluation.errors[0].field,
+            details=[error.to_dict() for error in evaluation.errors])
+    submission.values = evaluation.cleaned
+    submission.computed = evaluation.computed
+    submission.revision += 1
+    submission.save(update_fields=["values", "computed", "revision", "updated_at"])
+    Attachment.objects.filter(pk__in=_file_ids(submission.version.schema, updates),
+                              owner=actor, submission__isnull=True).update(submission=submission)
+    record(actor=actor, action="form_templates.submission.revised", obj=submission,
+           changes={"revision": submission.revision, "fields": sorted(updates)})
+    return submission
+
+
+def _calendar(schema: dict[str, Any] | None, company: object | None) -> Any | None:
+    """The company's working-day calendar when the form counts days (no queries otherwise)."""
+    if schema is None or not any(item.get("type") == "date_range"
+                                 for item in schema_bridge.iter_fields(schema)):
+        return None
+    from sopflow.worktime.calendar import calendar_for
+
+    return calendar_for(company)
 
 
 def _defaults(version: TemplateVersion) -> dict[str, Any]:
@@ -196,15 +237,18 @@ def _context(actor: User, submission: Submission | None) -> dict[str, Any]:
         found = Attachment.objects.filter(pk=pk).first()
         if found is None:
             return None
-        # Only files the author uploaded for this form (or in a sandbox) may be attached.
-        mine = found.owner_id == actor.pk and found.submission_id in (
-            None, submission.pk if submission is not None else None)
+        # Only files already on this form, or uploaded by the actor and not used elsewhere
+        # (a handler node may add files to someone else's form).
+        mine = (submission is not None and found.submission_id == submission.pk) or (
+            found.owner_id == actor.pk and found.submission_id is None)
         return found.kind, found.size, mine
 
     people = User.objects.filter(company_id=company_id, is_active=True) if company_id else None
     departments = Department.objects.filter(company_id=company_id) if company_id else None
     return {
         "resolve_attachment": resolve,
+        "calendar": _calendar(submission.version.schema if submission is not None else None,
+                              submission.company if submission is not None else actor.company),
         "known_people": set(people.values_list("pk", flat=True)) if people is not None else set(),
         "known_departments": (set(departments.values_list("pk", flat=True))
                               if departments is not None else set()),

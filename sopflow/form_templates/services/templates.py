@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext
 
 from sopflow.audit.services import record
 from sopflow.core.clock import clock
@@ -24,7 +25,9 @@ from ..models import FormTemplate, TemplateNotice, TemplateVersion, VersionAckno
 EXPORT_FORMAT = "sopflow.template/1"
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "builtin"
 METADATA_FIELDS = ("name", "category", "icon", "description", "scope", "requires_ack",
-                   "is_active")
+                   "is_active", "owner_id")
+SCOPE_KEYS = {"everyone", "departments", "positions", "roles", "users"}
+PUBLISHED_KIND = "form_templates.version.published"
 
 
 def create_template(
@@ -45,13 +48,13 @@ def create_template(
     _require_manager(actor, company)
     name = name.strip()
     if not name:
-        raise ValidationFailed("请填写模板名称", field="name")
+        raise ValidationFailed(gettext("请填写模板名称"), field="name")
     if category not in FormTemplate.Category.values:
-        raise ValidationFailed("模板分类不正确", field="category")
+        raise ValidationFailed(gettext("模板分类不正确"), field="category")
     code = code or f"t-{uuid.uuid4().hex[:10]}"
     with transaction.atomic():
         if FormTemplate.objects.filter(company=company, code=code).exists():
-            raise Conflict(f"编码「{code}」已被其他模板使用", field="code")
+            raise Conflict(gettext("编码「%(code)s」已被其他模板使用") % {"code": code}, field="code")
         template = FormTemplate.objects.create(
             company=company, code=code, name=name, category=category, icon=icon,
             description=description, owner=actor, scope=scope or {"everyone": True},
@@ -70,19 +73,33 @@ def update_template(*, actor: User, template_id: int, **changes: Any) -> FormTem
     """Change metadata (name, category, icon, description, scope, requires_ack, is_active)."""
     unknown = set(changes) - set(METADATA_FIELDS)
     if unknown:
-        raise ValidationFailed(f"不能修改：{'、'.join(sorted(unknown))}")
+        raise ValidationFailed(gettext("不能修改：%(unknown)s") % {"unknown": '、'.join(sorted(unknown))})
     with transaction.atomic():
         template = access.get_template_for(actor, template_id, "manage")
+        _check_metadata(template, changes)
         before = {key: getattr(template, key) for key in changes}
         for key, value in changes.items():
             setattr(template, key, value)
         if not template.name.strip():
-            raise ValidationFailed("请填写模板名称", field="name")
+            raise ValidationFailed(gettext("请填写模板名称"), field="name")
         template.save()
         record(actor=actor, action="form_templates.template.updated", obj=template,
                changes={key: [before[key], value] for key, value in changes.items()
                         if before[key] != value})
     return template
+
+
+def save_sop_instructions(*, actor: User, template_id: int, text: str) -> TemplateVersion:
+    """Store the SOP instructions (Markdown) in the template's draft (created if needed)."""
+    with transaction.atomic():
+        template = access.get_template_for(actor, template_id, "manage")
+        draft = _draft_of(template)
+        if draft.sop_instructions != text:
+            draft.sop_instructions = text
+            draft.save(update_fields=["sop_instructions", "updated_at"])
+            record(actor=actor, action="form_templates.draft.sop_saved", obj=template,
+                   changes={"version": draft.number, "length": len(text)})
+    return draft
 
 
 def save_draft(
@@ -128,7 +145,7 @@ def publish_version(
         draft = template.versions.select_for_update().filter(
             status=TemplateVersion.Status.DRAFT).first()
         if draft is None:
-            raise ValidationFailed("没有待发布的草稿")
+            raise ValidationFailed(gettext("没有待发布的草稿"))
         _refuse_bad_design(draft.schema)
         previous = template.current_version
         draft.changes = schema_bridge.diff_schemas(previous.schema if previous else {"fields": []},
@@ -144,7 +161,7 @@ def publish_version(
         draft.save()
         FormTemplate.objects.filter(pk=template.pk).update(current_version=draft)
         template.current_version = draft
-        notified = _notify_scope(template, draft) if previous else 0
+        notified = _notify_scope(template, draft, actor) if previous else 0
         if draft.requires_retraining:
             gates.run_publish_hooks(actor, draft)
         record(actor=actor, action="form_templates.version.published", obj=template,
@@ -197,13 +214,13 @@ def import_template(
     A template with the same code already in the company is refused with Conflict.
     """
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
-        raise ValidationFailed(f"文件格式不正确：需要 {EXPORT_FORMAT} 格式的模板文件")
+        raise ValidationFailed(gettext("文件格式不正确：需要 %(format)s 格式的模板文件") % {"format": EXPORT_FORMAT})
     schema = data.get("schema")
     if not isinstance(schema, dict):
-        raise ValidationFailed("模板文件缺少表单结构（schema）")
+        raise ValidationFailed(gettext("模板文件缺少表单结构（schema）"))
     code = str(data.get("code") or "")
     if code and not re.fullmatch(r"[-a-zA-Z0-9_]+", code):
-        raise ValidationFailed("模板编码只能包含字母、数字、- 和 _", field="code")
+        raise ValidationFailed(gettext("模板编码只能包含字母、数字、- 和 _"), field="code")
     with transaction.atomic():
         _refuse_bad_design(schema)
         template = create_template(
@@ -221,10 +238,26 @@ def import_template(
     return template
 
 
+def _check_metadata(template: FormTemplate, changes: dict[str, Any]) -> None:
+    if "category" in changes and changes["category"] not in FormTemplate.Category.values:
+        raise ValidationFailed(gettext("模板分类不正确"), field="category")
+    if "icon" in changes and not re.fullmatch(r"ti-[a-z0-9-]{1,46}", str(changes["icon"])):
+        raise ValidationFailed(gettext("图标名称不正确"), field="icon")
+    if "description" in changes and len(str(changes["description"])) > 300:
+        raise ValidationFailed(gettext("简介最多 300 字"), field="description")
+    owner_id = changes.get("owner_id")
+    if owner_id is not None and not User.objects.filter(
+            pk=owner_id, company_id=template.company_id, is_active=True).exists():
+        raise ValidationFailed(gettext("负责人须是本公司的在职员工"), field="owner")
+    scope = changes.get("scope")
+    if scope is not None and (not isinstance(scope, dict) or set(scope) - SCOPE_KEYS):
+        raise ValidationFailed(gettext("可发起范围格式不正确"), field="scope")
+
+
 def _require_manager(actor: User | None, company: Company) -> None:
     # `actor=None` is the system itself (demo seed, install_template_pack command).
     if actor is not None and not access.can_manage_templates(actor, company):
-        raise Forbidden("只有流程管理员可以创建模板")
+        raise Forbidden(gettext("只有流程管理员可以创建模板"))
 
 
 def _draft_of(template: FormTemplate) -> TemplateVersion:
@@ -242,7 +275,7 @@ def _draft_of(template: FormTemplate) -> TemplateVersion:
 
 def _refuse_bad_design(schema: dict[str, Any]) -> None:
     if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
-        raise ValidationFailed("表单结构不正确：需要 {\"fields\": [...]}")
+        raise ValidationFailed(gettext("表单结构不正确：需要 {\"fields\": [...]}"))
     problems = schema_bridge.check_design(schema)
     if problems:
         raise ValidationFailed(problems[0].message, field=problems[0].field,
@@ -254,16 +287,31 @@ def _summary(changes: list[dict[str, Any]]) -> str:
     return "；".join(line for line in lines if line) or "无字段变化"
 
 
-def _notify_scope(template: FormTemplate, version: TemplateVersion) -> int:
-    people = User.objects.filter(company_id=template.company_id, is_active=True).select_related(
-        "department", "position")
+def _notify_scope(template: FormTemplate, version: TemplateVersion,
+                  actor: User | None = None) -> int:
+    """A notice per person in scope (the library's banner and the ack tracking) and a
+    notification through `sopflow.notify` (bell, e-mail, robots) with the change summary."""
+    from sopflow.notify.services import notify
+
+    people = [person for person in User.objects.filter(
+        company_id=template.company_id, is_active=True).select_related("department", "position")
+        if access.is_in_scope(person, template.scope)]
     now = clock.now()
     notices = [
         TemplateNotice(version=version, recipient=person, summary=version.change_summary,
                        requires_ack=template.requires_ack, created_at=now)
-        for person in people if access.is_in_scope(person, template.scope)
+        for person in people
     ]
     TemplateNotice.objects.bulk_create(notices, ignore_conflicts=True)
+    body = version.change_summary
+    if template.requires_ack:
+        body += "\n" + gettext("请阅读新版本并确认“已阅读”。")
+    notify(recipients=people, kind=PUBLISHED_KIND,
+           title=gettext("「%(name)s」发布了 v%(number)s") % {
+               "name": template.name, "number": version.number},
+           body=body, link=f"/templates/{template.pk}/", actor=actor,
+           company=template.company, template_key=f"form:{template.pk}",
+           source=f"form_templates.version:{version.pk}")
     return len(notices)
 
 

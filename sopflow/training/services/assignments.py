@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from sopflow.audit.services import record
 from sopflow.core.clock import clock
@@ -33,6 +34,7 @@ from ..models import (
 
 SOP_CHANGE_DAYS = 14
 RECERTIFY_DAYS_BEFORE = 30
+RECERTIFY_LATE_DAYS = 7  # already expired when the sweep ran: recertify within a week
 
 
 def assign_course(
@@ -47,7 +49,7 @@ def assign_course(
         people = targets(course.company, user_ids=user_ids, position_ids=position_ids,
                          department_ids=department_ids, roles=roles)
         if not people:
-            raise ValidationFailed("没有找到要分配的员工")
+            raise ValidationFailed(gettext("没有找到要分配的员工"))
         created = [found for person in people if (found := give(
             course=course, user=person, reason=Assignment.Reason.MANUAL, due_at=due_at,
             actor=actor, note=note)) is not None]
@@ -62,7 +64,7 @@ def cancel_assignment(*, actor: User, assignment_id: int) -> Assignment:
     with transaction.atomic():
         assignment = Assignment.objects.select_related("course").filter(pk=assignment_id).first()
         if assignment is None:
-            raise NotFound("培训任务不存在")
+            raise NotFound(gettext("培训任务不存在"))
         access.get_course_for(actor, assignment.course_id, "manage")
         _ensure_transition(assignment.status, Assignment.Status.CANCELLED)
         assignment.status = Assignment.Status.CANCELLED
@@ -107,14 +109,14 @@ def save_programme(
     people moving into the position) get it from the onboarding sweep."""
     position = Position.objects.filter(pk=position_id).select_related("company").first()
     if position is None or (actor is not None and position.company_id != actor.company_id):
-        raise NotFound("岗位不存在")
+        raise NotFound(gettext("岗位不存在"))
     if actor is not None and not access.can_manage_training(actor, position.company):
-        raise Forbidden("只有人事管理员或流程管理员可以管理培训计划")
+        raise Forbidden(gettext("只有人事管理员或流程管理员可以管理培训计划"))
     if within_days < 1:
-        raise ValidationFailed("完成期限至少 1 天", field="within_days")
+        raise ValidationFailed(gettext("完成期限至少 1 天"), field="within_days")
     courses = {c.pk: c for c in Course.objects.filter(company=position.company, pk__in=course_ids)}
     if len(courses) != len(set(course_ids)) or not courses:
-        raise ValidationFailed("请选择课程", field="courses")
+        raise ValidationFailed(gettext("请选择课程"), field="courses")
     with transaction.atomic():
         programme, created = OnboardingProgramme.objects.update_or_create(
             position=position, defaults={"company": position.company, "name": name.strip()
@@ -198,6 +200,29 @@ def run_certificate_sweep(*, now: datetime) -> int:
                     reason=Assignment.Reason.RECERTIFICATION, due_at=certificate.expires_at,
                     actor=None, note="证书即将到期", notify_user=not claimed) is not None:
                 done += 1
+    return done + _recertify_expired(now)
+
+
+def _recertify_expired(now: datetime) -> int:
+    """Certificates that expired without a recertification assignment (the sweep did not run
+    in the 30 days before, or the certificate was issued with less than that left): assign
+    it now, due in a week. One per expiry: a recertification given since the certificate was
+    last issued (open, done or cancelled) is not repeated."""
+    done = 0
+    expired = (Certificate.objects.filter(status=Certificate.Status.ACTIVE, expires_at__lte=now,
+                                          course__is_active=True, user__is_active=True)
+               .select_related("course__company", "user"))
+    for certificate in expired:
+        if Assignment.objects.filter(course=certificate.course, user=certificate.user,
+                                     reason=Assignment.Reason.RECERTIFICATION,
+                                     assigned_at__gte=certificate.issued_at).exists():
+            continue
+        with transaction.atomic():
+            if give(course=certificate.course, user=certificate.user,
+                    reason=Assignment.Reason.RECERTIFICATION,
+                    due_at=now + timedelta(days=RECERTIFY_LATE_DAYS), actor=None,
+                    note=f"证书已于 {queries.local_date(certificate.expires_at)} 过期") is not None:
+                done += 1
     return done
 
 
@@ -227,15 +252,15 @@ def grant_exemption(*, actor: User, template_id: int, user_id: int, reason: str,
     with transaction.atomic():
         template = template_access.get_template_for(actor, template_id, "view")
         if not access.can_grant_exemption(actor, template.company):
-            raise Forbidden("只有流程管理员可以授予豁免")
+            raise Forbidden(gettext("只有流程管理员可以授予豁免"))
         person = User.objects.filter(pk=user_id, company_id=template.company_id).first()
         if person is None:
-            raise NotFound("员工不存在")
+            raise NotFound(gettext("员工不存在"))
         if not reason.strip():
-            raise ValidationFailed("请填写豁免原因", field="reason")
+            raise ValidationFailed(gettext("请填写豁免原因"), field="reason")
         now = clock.now()
         if not now < expires_at <= now + timedelta(days=90):
-            raise ValidationFailed("豁免有效期应在 90 天以内", field="expires_at")
+            raise ValidationFailed(gettext("豁免有效期应在 90 天以内"), field="expires_at")
         exemption = Exemption.objects.create(template=template, user=person,
                                              reason=reason.strip(), granted_by=actor,
                                              granted_at=now, expires_at=expires_at)
@@ -250,7 +275,7 @@ def revoke_exemption(*, actor: User, exemption_id: int) -> Exemption:
         exemption = Exemption.objects.select_related("template__company").filter(
             pk=exemption_id).first()
         if exemption is None or not access.can_grant_exemption(actor, exemption.template.company):
-            raise NotFound("豁免不存在")
+            raise NotFound(gettext("豁免不存在"))
         exemption.revoked_at = clock.now()
         exemption.save(update_fields=["revoked_at"])
         record(actor=actor, action="training.exemption.revoked", obj=exemption,
@@ -277,4 +302,4 @@ def targets(company: Company, *, user_ids: Iterable[int] = (), position_ids: Ite
 
 def _ensure_transition(current: str, target: str) -> None:
     if target not in Assignment.ALLOWED.get(Assignment.Status(current), set()):
-        raise ValidationFailed(f"培训任务{Assignment.Status(current).label}，不能再修改")
+        raise ValidationFailed(gettext("培训任务%(label)s，不能再修改") % {"label": Assignment.Status(current).label})

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext
 
 from sopflow.audit.services import record
 from sopflow.core.clock import clock
@@ -31,7 +32,7 @@ def check_practice_exercise(*, actor: User, course_id: int, values: dict[str, An
     course = access.get_course_for(actor, course_id, "view")
     template = course.practice_template
     if template is None or template.current_version is None:
-        raise ValidationFailed("本课程没有练习题")
+        raise ValidationFailed(gettext("本课程没有练习题"))
     schema = schema_fields.Schema.from_dict(template.current_version.schema)
 
     def resolve(pk: int) -> Any:
@@ -74,7 +75,7 @@ def start_attempt(*, actor: User, course_id: int, rng: random.Random | None = No
                                   correct=frozenset(q.correct), explanation=q.explanation)
                 for q in course.questions.filter(is_active=True)]
         if not bank:
-            raise ValidationFailed("本课程还没有题目")
+            raise ValidationFailed(gettext("本课程还没有题目"))
         drawn = quiz.draw(bank, course.questions_per_attempt, rng or random.SystemRandom())
         attempt = Attempt.objects.create(course=course, user=actor, started_at=now,
                                          drawn=[question.to_dict() for question in drawn])
@@ -91,9 +92,9 @@ def answer_question(*, actor: User, attempt_id: int, question_id: int,
         attempt = _open_attempt(actor, attempt_id)
         question = next((q for q in attempt.drawn if q["id"] == question_id), None)
         if question is None:
-            raise ValidationFailed("本次考试没有这道题", field="question_id")
+            raise ValidationFailed(gettext("本次考试没有这道题"), field="question_id")
         if any(not 0 <= int(c) < len(question["options"]) for c in choices):
-            raise ValidationFailed("选项不存在", field="choices")
+            raise ValidationFailed(gettext("选项不存在"), field="choices")
         attempt.answers = {**attempt.answers, str(question_id): sorted({int(c) for c in choices})}
         attempt.save(update_fields=["answers"])
     return attempt
@@ -182,6 +183,6 @@ def _open_attempt(actor: User, attempt_id: int) -> Attempt:
     attempt = access.get_attempt_for(actor, attempt_id)
     locked = Attempt.objects.select_for_update().select_related("course").get(pk=attempt.pk)
     if locked.status != Attempt.Status.IN_PROGRESS:
-        raise Conflict("本次考试已交卷")
+        raise Conflict(gettext("本次考试已交卷"))
     return locked
 

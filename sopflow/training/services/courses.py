@@ -12,10 +12,11 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext
 
 from sopflow.audit.services import record
 from sopflow.core.clock import clock
-from sopflow.core.errors import Forbidden, ValidationFailed
+from sopflow.core.errors import Forbidden, NotFound, ValidationFailed
 from sopflow.form_templates import access as template_access
 from sopflow.form_templates import uploads
 from sopflow.org.models import Company, User
@@ -38,10 +39,10 @@ def create_course(
     _require_manager(actor, company)
     title = title.strip()
     if not title:
-        raise ValidationFailed("请填写课程名称", field="title")
+        raise ValidationFailed(gettext("请填写课程名称"), field="title")
     unknown = set(settings) - set(COURSE_FIELDS)
     if unknown:
-        raise ValidationFailed(f"未知设置：{'、'.join(sorted(unknown))}")
+        raise ValidationFailed(gettext("未知设置：%(unknown)s") % {"unknown": '、'.join(sorted(unknown))})
     with transaction.atomic():
         course = Course.objects.create(company=company, title=title, description=description,
                                        created_by=actor, **settings)
@@ -59,14 +60,14 @@ def update_course(
     """Change a course's settings (and linked templates)."""
     unknown = set(changes) - set(COURSE_FIELDS)
     if unknown:
-        raise ValidationFailed(f"不能修改：{'、'.join(sorted(unknown))}")
+        raise ValidationFailed(gettext("不能修改：%(unknown)s") % {"unknown": '、'.join(sorted(unknown))})
     with transaction.atomic():
         course = access.get_course_for(actor, course_id, "manage")
         before = {key: getattr(course, key) for key in changes}
         for key, value in changes.items():
             setattr(course, key, value)
         if not course.title.strip():
-            raise ValidationFailed("请填写课程名称", field="title")
+            raise ValidationFailed(gettext("请填写课程名称"), field="title")
         _check_settings(course)
         course.save()
         if template_ids is not None:
@@ -92,7 +93,7 @@ def create_course_from_template(*, actor: User | None, template_id: int,
             pk=template_id, company=company)
     version = template.current_version
     if version is None:
-        raise ValidationFailed("模板尚未发布，不能生成课程")
+        raise ValidationFailed(gettext("模板尚未发布，不能生成课程"))
     with transaction.atomic():
         course = create_course(actor=actor, company=template.company,
                                title=f"{template.name}SOP",
@@ -152,16 +153,16 @@ def add_lesson(
     if course is None:
         course = access.get_course_for(actor, course_id or 0, "manage")  # type: ignore[arg-type]  # actor None only with course
     if not title.strip():
-        raise ValidationFailed("请填写课时标题", field="title")
+        raise ValidationFailed(gettext("请填写课时标题"), field="title")
     if kind not in Lesson.Kind.values:
-        raise ValidationFailed("课时类型不正确", field="kind")
+        raise ValidationFailed(gettext("课时类型不正确"), field="kind")
     stored: dict[str, str] = {}
     if content is not None and file_name:
         stored = _store_file(course, kind, file_name, content)
     elif kind == Lesson.Kind.FILE:
-        raise ValidationFailed("请上传文档", field="file")
+        raise ValidationFailed(gettext("请上传文档"), field="file")
     elif kind == Lesson.Kind.VIDEO and not video_url:
-        raise ValidationFailed("请上传视频或填写视频链接", field="video_url")
+        raise ValidationFailed(gettext("请上传视频或填写视频链接"), field="video_url")
     try:
         with transaction.atomic():
             order = (course.lessons.aggregate(top=Max("order"))["top"] or 0) + 1
@@ -198,18 +199,22 @@ def save_question(
     options = [str(option).strip() for option in options if str(option).strip()]
     keys = sorted({int(index) for index in correct})
     if kind not in Question.Kind.values:
-        raise ValidationFailed("题型不正确", field="kind")
+        raise ValidationFailed(gettext("题型不正确"), field="kind")
     if not text.strip():
-        raise ValidationFailed("请填写题目", field="text")
+        raise ValidationFailed(gettext("请填写题目"), field="text")
     if len(options) < 2:
-        raise ValidationFailed("至少需要两个选项", field="options")
+        raise ValidationFailed(gettext("至少需要两个选项"), field="options")
     if not keys or any(index < 0 or index >= len(options) for index in keys):
-        raise ValidationFailed("请选择正确答案", field="correct")
+        raise ValidationFailed(gettext("请选择正确答案"), field="correct")
     if kind != Question.Kind.MULTIPLE and len(keys) != 1:
-        raise ValidationFailed("单选题和判断题只能有一个正确答案", field="correct")
+        raise ValidationFailed(gettext("单选题和判断题只能有一个正确答案"), field="correct")
     with transaction.atomic():
         if question_id is not None:
-            question = Question.objects.get(pk=question_id, course=course)
+            found = Question.objects.select_for_update().filter(pk=question_id,
+                                                                course=course).first()
+            if found is None:
+                raise NotFound(gettext("题目不存在"))
+            question = found
         else:
             question = Question(course=course)
         question.kind, question.text, question.options = kind, text.strip(), options
@@ -225,7 +230,7 @@ def set_question_active(*, actor: User, question_id: int, is_active: bool) -> Qu
     with transaction.atomic():
         question = Question.objects.select_related("course").filter(pk=question_id).first()
         if question is None:
-            raise ValidationFailed("题目不存在")
+            raise ValidationFailed(gettext("题目不存在"))
         access.get_course_for(actor, question.course_id, "manage")
         question.is_active = is_active
         question.save(update_fields=["is_active"])
@@ -255,16 +260,16 @@ def set_practice(
 
 def _require_manager(actor: User | None, company: Company) -> None:
     if actor is not None and not access.can_manage_training(actor, company):
-        raise Forbidden("只有人事管理员或流程管理员可以管理课程")
+        raise Forbidden(gettext("只有人事管理员或流程管理员可以管理课程"))
 
 
 def _check_settings(course: Course) -> None:
     if not 1 <= course.pass_mark <= 100:
-        raise ValidationFailed("及格分应在 1–100 之间", field="pass_mark")
+        raise ValidationFailed(gettext("及格分应在 1–100 之间"), field="pass_mark")
     if course.questions_per_attempt < 1:
-        raise ValidationFailed("每次至少抽 1 题", field="questions_per_attempt")
+        raise ValidationFailed(gettext("每次至少抽 1 题"), field="questions_per_attempt")
     if course.validity_months < 1:
-        raise ValidationFailed("证书有效期至少 1 个月", field="validity_months")
+        raise ValidationFailed(gettext("证书有效期至少 1 个月"), field="validity_months")
 
 
 def _templates(company: Company, template_ids: list[int]) -> list[Any]:
@@ -272,7 +277,7 @@ def _templates(company: Company, template_ids: list[int]) -> list[Any]:
 
     found = list(FormTemplate.objects.filter(company=company, pk__in=template_ids))
     if len(found) != len(set(template_ids)):
-        raise ValidationFailed("关联模板不存在", field="templates")
+        raise ValidationFailed(gettext("关联模板不存在"), field="templates")
     return found
 
 
@@ -281,9 +286,9 @@ def _store_file(course: Course, kind: str, file_name: str, content: bytes) -> di
     folder = f"private/training/{course.company_id}/{clock.now():%Y/%m}"
     if kind == Lesson.Kind.VIDEO:
         if extension not in VIDEO_EXTENSIONS:
-            raise ValidationFailed("视频只支持 MP4 或 WebM", field="file")
+            raise ValidationFailed(gettext("视频只支持 MP4 或 WebM"), field="file")
         if len(content) > MAX_VIDEO_MB * 1024 * 1024:
-            raise ValidationFailed(f"视频不能超过 {MAX_VIDEO_MB} MB", field="file")
+            raise ValidationFailed(gettext("视频不能超过 %(limit)s MB") % {"limit": MAX_VIDEO_MB}, field="file")
         path = default_storage.save(f"{folder}/{uuid.uuid4().hex}{extension}",
                                     ContentFile(content))
         return {"file_path": path, "file_name": file_name, "file_kind": "video",

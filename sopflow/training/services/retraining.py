@@ -11,6 +11,7 @@ from typing import Any
 from django.apps import apps
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext
 
 from sopflow.audit.services import record
 from sopflow.core.clock import clock
@@ -46,16 +47,16 @@ def save_rule(*, actor: User, template_id: int, reason_category: str, course_id:
     with transaction.atomic():
         template = template_access.get_template_for(actor, template_id, "view")
         if not access.can_manage_training(actor, template.company):
-            raise Forbidden("只有人事管理员或流程管理员可以设置复训规则")
+            raise Forbidden(gettext("只有人事管理员或流程管理员可以设置复训规则"))
         course = access.get_course_for(actor, course_id, "manage")
         if not reason_category.strip():
-            raise ValidationFailed("请填写退回/驳回原因", field="reason_category")
+            raise ValidationFailed(gettext("请填写退回/驳回原因"), field="reason_category")
         if threshold < 1 or window_days < 1:
-            raise ValidationFailed("次数和天数至少为 1", field="threshold")
+            raise ValidationFailed(gettext("次数和天数至少为 1"), field="threshold")
         rule = (RetrainingRule.objects.filter(pk=rule_id, company=template.company).first()
                 if rule_id else RetrainingRule(company=template.company))
         if rule is None:
-            raise NotFound("规则不存在")
+            raise NotFound(gettext("规则不存在"))
         rule.template, rule.course = template, course
         rule.reason_category, rule.threshold = reason_category.strip(), threshold
         rule.window_days, rule.suspend_certificate = window_days, suspend_certificate

@@ -169,3 +169,46 @@ def test_returns_spread_over_more_than_30_days_or_other_reasons_do_not_fire(
     assert ErrorRecord.objects.count() == 4
     assert RuleTrigger.objects.exists() is False
     assert Assignment.objects.exists() is False
+
+
+def test_recertification_is_assigned_even_when_the_sweep_first_runs_after_expiry(
+        company: Company, alice: User, expense: FormTemplate, course: Course) -> None:
+    certificate = _pass(alice, course)  # expires 2027-03-02 09:00 Shanghai
+    # The sweep did not run in the 30 days before expiry (server down, job paused …).
+    clock.set(certificate.expires_at + timedelta(days=3))
+
+    late = assignments.run_certificate_sweep(now=clock.now())
+    again = assignments.run_certificate_sweep(now=clock.now())
+
+    assert (late, again) == (1, 0)
+    recert = Assignment.objects.get()
+    assert (recert.reason, recert.status) == ("recertification", "open")
+    assert recert.due_at == clock.now() + timedelta(days=assignments.RECERTIFY_LATE_DAYS)
+    assert "2027-03-02 过期" in recert.note
+    notice = Notification.objects.get(recipient=alice, kind="training.assigned")
+    assert notice.title == "新的培训：《费用报销SOP》"
+    with pytest.raises(Forbidden):  # expired counts as not passed until recertified
+        start_submission(actor=alice, template_id=expense.pk)
+
+    # Cancelled by HR: the sweep does not hand the same recertification out again.
+    Assignment.objects.filter(pk=recert.pk).update(status=Assignment.Status.CANCELLED)
+    clock.set(clock.now() + timedelta(days=1))
+    assert assignments.run_certificate_sweep(now=clock.now()) == 0
+
+    _pass(alice, course)
+    assert Certificate.objects.get().expires_at > clock.now()
+    clock.set(Certificate.objects.get().expires_at + timedelta(days=1))
+    assert assignments.run_certificate_sweep(now=clock.now()) == 1  # the next expiry counts
+
+
+def test_a_certificate_expiring_in_the_window_is_not_assigned_twice(
+        company: Company, alice: User, course: Course) -> None:
+    certificate = _pass(alice, course)
+    clock.set(certificate.expires_at - timedelta(days=10))
+    assert assignments.run_certificate_sweep(now=clock.now()) == 2  # reminder + recert
+
+    clock.set(certificate.expires_at + timedelta(days=1))
+    Assignment.objects.update(status=Assignment.Status.CANCELLED)
+
+    assert assignments.run_certificate_sweep(now=clock.now()) == 0
+    assert Assignment.objects.count() == 1

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from django.views.decorators.http import require_POST
 
 from sopflow.accounts import services as account_services
@@ -19,8 +20,8 @@ from sopflow.org.models import RoleAssignment, User
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(label="工号 / 手机号 / 邮箱", max_length=120)
-    password = forms.CharField(label="密码", widget=forms.PasswordInput, max_length=200)
+    username = forms.CharField(label=gettext_lazy("工号 / 手机号 / 邮箱"), max_length=120)
+    password = forms.CharField(label=gettext_lazy("密码"), widget=forms.PasswordInput, max_length=200)
 
 
 @login_not_required
@@ -43,7 +44,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return redirect(target or "web:home")
         if getattr(request, "axes_locked_out", False):
             return render(request, "web/accounts/locked_out.html", status=429)
-        error = "账号或密码不正确"
+        error = gettext_noop("账号或密码不正确")
     return render(
         request,
         "web/accounts/login.html",
@@ -77,17 +78,17 @@ def _admin_links(user: User) -> list[tuple[str, str, str]]:
     the settings page only, so other pages pay no role queries."""
     Role = RoleAssignment.Role  # noqa: N806  (the enum's usual short name)
     company = user.company
-    links = [("我的代理", "web:delegation-mine", "link-delegation")]
+    links = [(gettext_noop("我的代理"), "web:delegation-mine", "link-delegation")]
     if company is not None and can_manage_org(user, company):
-        links += [("员工代理设置", "web:delegation-manage", "link-delegation-manage"),
-                  ("工作日历", "web:worktime-calendar", "link-calendar"),
-                  ("日历设置", "web:worktime-settings", "link-calendar-settings")]
+        links += [(gettext_noop("员工代理设置"), "web:delegation-manage", "link-delegation-manage"),
+                  (gettext_noop("工作日历"), "web:worktime-calendar", "link-calendar"),
+                  (gettext_noop("日历设置"), "web:worktime-settings", "link-calendar-settings")]
     if has_role(user, Role.PROCESS_ADMIN, company=company):
-        links += [("群机器人", "web:notify-robots", "link-robots"),
-                  ("定时提醒", "web:rules-list", "link-rules"),
-                  ("外部 Webhook", "web:webhooks-list", "link-webhooks")]
+        links += [(gettext_noop("群机器人"), "web:notify-robots", "link-robots"),
+                  (gettext_noop("定时提醒"), "web:rules-list", "link-rules"),
+                  (gettext_noop("外部 Webhook"), "web:webhooks-list", "link-webhooks")]
     if has_role(user, Role.SYSTEM_ADMIN):
-        links.append(("后台任务", "web:jobs-list", "link-jobs"))
+        links.append((gettext_noop("后台任务"), "web:jobs-list", "link-jobs"))
     return links
 
 
@@ -114,16 +115,16 @@ def password_change(request: HttpRequest) -> HttpResponse:
         return redirect("web:settings")
     request.user.refresh_from_db()  # type: ignore[union-attr]  # logged in
     update_session_auth_hash(request, request.user)  # type: ignore[arg-type]  # logged in
-    messages.success(request, "密码已修改")
+    messages.success(request, gettext("密码已修改"))
     return redirect("web:settings")
 
 
 TOKEN_LIFETIMES = [
-    ("90", "90 天"),
-    ("30", "30 天"),
-    ("180", "180 天"),
-    ("365", "1 年"),
-    ("", "永不过期"),
+    ("90", gettext_noop("90 天")),
+    ("30", gettext_noop("30 天")),
+    ("180", gettext_noop("180 天")),
+    ("365", gettext_noop("1 年")),
+    ("", gettext_noop("永不过期")),
 ]
 
 
@@ -149,7 +150,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     try:
         account_services.revoke_token(actor=request.user, token_id=token_id)  # type: ignore[arg-type]  # logged in
-        messages.success(request, "令牌已撤销")
+        messages.success(request, gettext("令牌已撤销"))
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("web:settings")

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from sopflow.audit import access, labels, queries
@@ -31,11 +32,11 @@ PAGE_SIZE = 50
 
 
 class AuditFilterForm(forms.Form):
-    q = forms.CharField(label="搜索", required=False, max_length=100)
-    action = forms.ChoiceField(label="操作", required=False)
-    actor = forms.TypedChoiceField(label="操作人", required=False, coerce=int, empty_value=None)
-    since = forms.DateField(label="开始日期", required=False)
-    until = forms.DateField(label="结束日期", required=False)
+    q = forms.CharField(label=gettext_lazy("搜索"), required=False, max_length=100)
+    action = forms.ChoiceField(label=gettext_lazy("操作"), required=False)
+    actor = forms.TypedChoiceField(label=gettext_lazy("操作人"), required=False, coerce=int, empty_value=None)
+    since = forms.DateField(label=gettext_lazy("开始日期"), required=False)
+    until = forms.DateField(label=gettext_lazy("结束日期"), required=False)
 
     def __init__(self, data: Any, *, base: QuerySet[AuditEvent]) -> None:
         super().__init__(data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from sopflow.org import queries
 from sopflow.org.delegation import delegable_templates
@@ -23,15 +24,15 @@ class DelegationForm(StyledForm):
 
     SCOPES = [("all", "全部模板"), ("some", "指定模板")]
 
-    delegator = PersonChoiceField(label="委托人", queryset=User.objects.none())
-    delegate = PersonChoiceField(label="代理人", queryset=User.objects.none())
-    starts_on = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
-    scope = forms.ChoiceField(label="适用模板", choices=SCOPES, initial="all",
+    delegator = PersonChoiceField(label=gettext_lazy("委托人"), queryset=User.objects.none())
+    delegate = PersonChoiceField(label=gettext_lazy("代理人"), queryset=User.objects.none())
+    starts_on = forms.DateField(label=gettext_lazy("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=gettext_lazy("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    scope = forms.ChoiceField(label=gettext_lazy("适用模板"), choices=SCOPES, initial="all",
                               widget=forms.RadioSelect)
-    templates = forms.TypedMultipleChoiceField(label="指定模板", coerce=int, required=False,
+    templates = forms.TypedMultipleChoiceField(label=gettext_lazy("指定模板"), coerce=int, required=False,
                                                widget=forms.CheckboxSelectMultiple)
-    reason = forms.CharField(label="事由", max_length=200, required=False)
+    reason = forms.CharField(label=gettext_lazy("事由"), max_length=200, required=False)
 
     def __init__(self, *args: Any, company: Company, with_delegator: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from sopflow.core.clock import clock
@@ -52,7 +53,7 @@ def manage(request: HttpRequest) -> HttpResponse:
 def cancel(request: HttpRequest, delegation_id: int) -> HttpResponse:
     try:
         delegation_services.cancel_delegation(actor=request.user, delegation_id=delegation_id)  # type: ignore[arg-type]  # logged in
-        messages.success(request, "代理已取消")
+        messages.success(request, gettext("代理已取消"))
     except DomainError as error:
         if error.status == 404:
             raise Http404 from None
@@ -74,7 +75,7 @@ def _create(request: HttpRequest, form: DelegationForm, *, delegator: User) -> b
     except DomainError as error:
         form.add_domain_error(error)
         return False
-    messages.success(request, "代理已设置")
+    messages.success(request, gettext("代理已设置"))
     return True
 
 

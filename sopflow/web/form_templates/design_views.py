@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from sopflow.core.errors import DomainError
@@ -68,7 +69,7 @@ def template_import(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("web:template-manage")
-    messages.success(request, f"已导入「{template.name}」")
+    messages.success(request, gettext("已导入「%(name)s」") % {"name": template.name})
     return redirect("web:template-detail", template.pk)
 
 
@@ -88,6 +89,8 @@ def template_design(request: HttpRequest, template_id: int) -> HttpResponse:
     source = draft or template.current_version
     return render(request, "web/form_templates/designer.html", {
         "template": template, "draft": draft, "field_types": FIELD_TYPES,
+        "condition_settings": [("visible_when", "显示条件（不满足时隐藏）"),
+                               ("required_when", "必填条件（满足时必填）")],
         "schema": source.schema if source else {"fields": []},
         "sop_instructions": source.sop_instructions if source else "",
     })
@@ -133,7 +136,7 @@ def template_publish(request: HttpRequest, template_id: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("web:template-design", template_id)
-    messages.success(request, f"已发布 v{version.number}")
+    messages.success(request, gettext("已发布 v%(number)s") % {"number": version.number})
     return redirect("web:template-detail", template_id)
 
 

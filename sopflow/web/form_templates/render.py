@@ -55,6 +55,7 @@ class FieldView:
     totals: list[dict[str, Any]] = field(default_factory=list)
     name: str = ""
     dom_id: str = ""
+    hidden: bool = False  # its display condition (`visible_when`) is false for the values
 
     @property
     def width_class(self) -> str:
@@ -118,8 +119,10 @@ def build_fields(
     schema: dict[str, Any], values: dict[str, Any], *, computed: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None, files: dict[int, Any] | None = None,
     people: list[tuple[int, str]] | None = None, departments: list[tuple[int, str]] | None = None,
+    hidden: frozenset[str] | set[str] | None = None,
 ) -> list[FieldView]:
     computed = computed or {}
+    hidden = hidden or frozenset()
     errors = errors or {}
     lookups = {"person": people or [], "department": departments or []}
     views = []
@@ -127,6 +130,7 @@ def build_fields(
         view = _view(definition, values.get(definition.get("key", "")), definition["key"],
                      lookups, files or {})
         view.computed = _as_dict(computed.get(view.key))
+        view.hidden = view.key in hidden
         view.error = "；".join(message for path, message in errors.items()
                               if path == view.key or path.startswith((f"{view.key}[",
                                                                       f"{view.key}.")))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import design_views, views
+from . import admin_views, design_views, views
 
 urlpatterns = [
     path("templates/", views.template_list, name="template-list"),
@@ -13,6 +13,14 @@ urlpatterns = [
          name="template-versions"),
     path("templates/<int:template_id>/export/", design_views.template_export,
          name="template-export"),
+    path("templates/<int:template_id>/settings/", admin_views.template_settings,
+         name="template-settings"),
+    path("templates/<int:template_id>/settings/preview/", admin_views.template_settings_preview,
+         name="template-settings-preview"),
+    path("templates/<int:template_id>/sop-images/", admin_views.template_sop_image,
+         name="template-sop-image"),
+    path("templates/<int:template_id>/acknowledgements/", admin_views.template_acks,
+         name="template-acks"),
     path("templates/<int:template_id>/design/", design_views.template_design,
          name="template-design"),
     path("templates/<int:template_id>/design/save/", design_views.template_design_save,
@@ -30,6 +38,8 @@ urlpatterns = [
     path("submissions/", views.submission_list, name="submission-list"),
     path("submissions/<int:submission_id>/", views.submission_detail, name="submission-detail"),
     path("submissions/<int:submission_id>/edit/", views.submission_fill, name="submission-fill"),
+    path("submissions/<int:submission_id>/print/", admin_views.submission_print,
+         name="submission-print"),
     path("submissions/<int:submission_id>/autosave/", views.submission_autosave,
          name="submission-autosave"),
     path("submissions/<int:submission_id>/submit/", views.submission_submit,

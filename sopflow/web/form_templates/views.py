@@ -18,6 +18,7 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from sopflow.core.errors import DomainError, NotFound
@@ -96,7 +97,7 @@ def template_versions(request: HttpRequest, template_id: int) -> HttpResponse:
 @not_found_as_404
 def version_acknowledge(request: HttpRequest, version_id: int) -> HttpResponse:
     ack = template_services.acknowledge_version(actor=request.user, version_id=version_id)  # type: ignore[arg-type]  # logged in
-    messages.success(request, "已确认阅读")
+    messages.success(request, gettext("已确认阅读"))
     return redirect("web:template-detail", ack.version.template_id)
 
 
@@ -110,7 +111,8 @@ def submission_start(request: HttpRequest, template_id: int) -> HttpResponse:
         submission = submission_services.start_submission(actor=request.user,  # type: ignore[arg-type]  # logged in
                                                           template_id=template_id)
     except DomainError as error:
-        messages.error(request, error.message)
+        if error.code != "gate_refused":  # the template page shows gate refusals with links
+            messages.error(request, error.message)
         return redirect("web:template-detail", template_id)
     return redirect("web:submission-fill", submission.pk)
 
@@ -137,7 +139,8 @@ def submission_autosave(request: HttpRequest, submission_id: int) -> HttpRespons
         return render(request, "web/form_templates/_save_status.html",
                       {"error": error.message}, status=409 if error.status == 409 else 422)
     evaluation = submission_services.live_evaluation(submission.version, values,
-                                                     request.LANGUAGE_CODE)
+                                                     request.LANGUAGE_CODE,
+                                                     company=submission.company)
     return _live_response(request, submission.version, evaluation, {
         "submission": submission, "saved_at": timezone.localtime(submission.updated_at)})
 
@@ -155,7 +158,7 @@ def submission_submit(request: HttpRequest, submission_id: int) -> HttpResponse:
         submission.refresh_from_db()
         errors = {str(item["field"]): str(item["message"]) for item in error.details}
         return _fill_page(request, submission, values, errors, message=error.message, status=422)
-    messages.success(request, "已提交")
+    messages.success(request, gettext("已提交"))
     instance = getattr(submission, "workflow_instance", None)
     if instance is not None:
         return redirect("web:approval-item", instance.pk)
@@ -167,8 +170,7 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = access.get_submission_for(request.user, submission_id, "view")  # type: ignore[arg-type]  # logged in
     return render(request, "web/form_templates/submission_detail.html", {
         "submission": submission,
-        "fields": _fields(request, submission.version, submission.values, submission.computed,
-                          {}, submission=submission),
+        "fields": _readonly_fields(request, submission),
         "can_edit": submission.status == Submission.Status.DRAFT
         and submission.author_id == request.user.pk,
     })
@@ -198,10 +200,12 @@ def template_practice(request: HttpRequest, template_id: int) -> HttpResponse:
             actor=request.user, template_id=template.pk, values=values,  # type: ignore[arg-type]  # logged in
             language=request.LANGUAGE_CODE)
         errors = report.evaluation.errors_by_field()
-    computed = report.evaluation.computed if report else {}
+    evaluation = report.evaluation if report else submission_services.live_evaluation(
+        version, values, request.LANGUAGE_CODE)
     return render(request, "web/form_templates/practice.html", {
         "template": template, "version": version, "report": report,
-        "fields": _fields(request, version, values, computed, errors),
+        "fields": _fields(request, version, values, evaluation.computed, errors,
+                          hidden=evaluation.hidden),
     }, status=200)
 
 
@@ -211,7 +215,8 @@ def version_calc(request: HttpRequest, version_id: int) -> HttpResponse:
     """htmx: computed values and live errors for a version (practice and preview; no writes)."""
     version = access.get_version_for(request.user, version_id, "view")  # type: ignore[arg-type]  # logged in
     values = form_render.values_from_post(version.schema, request.POST)
-    evaluation = submission_services.live_evaluation(version, values, request.LANGUAGE_CODE)
+    evaluation = submission_services.live_evaluation(version, values, request.LANGUAGE_CODE,
+                                                     company=request.user.company)  # type: ignore[union-attr]  # logged in
     return _live_response(request, version, evaluation, {})
 
 
@@ -257,19 +262,21 @@ def attachment_thumbnail(request: HttpRequest, attachment_id: int) -> HttpRespon
 def _fill_page(request: HttpRequest, submission: Submission, values: dict[str, Any],
                errors: dict[str, str], *, message: str = "", status: int = 200) -> HttpResponse:
     evaluation = submission_services.live_evaluation(submission.version, values,
-                                                     request.LANGUAGE_CODE)
+                                                     request.LANGUAGE_CODE,
+                                                     company=submission.company)
     return render(request, "web/form_templates/submission_fill.html", {
         "submission": submission, "template": submission.template,
         "version": submission.version, "error_message": message,
         "sop_html": form_render.render_markdown(submission.version.sop_instructions),
         "fields": _fields(request, submission.version, values, evaluation.computed, errors,
-                          submission=submission),
+                          submission=submission, hidden=evaluation.hidden),
     }, status=status)
 
 
 def _fields(request: HttpRequest, version: TemplateVersion, values: dict[str, Any],
             computed: dict[str, Any], errors: dict[str, str],
-            submission: Submission | None = None) -> list[form_render.FieldView]:
+            submission: Submission | None = None,
+            hidden: frozenset[str] | None = None) -> list[form_render.FieldView]:
     user = request.user
     kinds = {field.get("type") for field in _all_fields(version.schema)}
     people = []
@@ -284,7 +291,17 @@ def _fields(request: HttpRequest, version: TemplateVersion, values: dict[str, An
     if submission is not None:
         files = {item.pk: item for item in Attachment.objects.filter(submission=submission)}
     return form_render.build_fields(version.schema, values, computed=computed, errors=errors,
-                                    files=files, people=people, departments=departments)
+                                    files=files, people=people, departments=departments,
+                                    hidden=hidden)
+
+
+def _readonly_fields(request: HttpRequest,
+                     submission: Submission) -> list[form_render.FieldView]:
+    """The submission's fields as stored, hiding those whose display condition is false."""
+    hidden = submission_services.live_evaluation(submission.version, submission.values,
+                                                 request.LANGUAGE_CODE).hidden
+    return _fields(request, submission.version, submission.values, submission.computed, {},
+                   submission=submission, hidden=hidden)
 
 
 def _all_fields(schema: dict[str, Any]) -> list[dict[str, Any]]:
@@ -298,7 +315,8 @@ def _all_fields(schema: dict[str, Any]) -> list[dict[str, Any]]:
 def _live_response(request: HttpRequest, version: TemplateVersion, evaluation: Any,
                    extra: dict[str, Any]) -> HttpResponse:
     fields = form_render.build_fields(version.schema, {}, computed=evaluation.computed,
-                                      errors=evaluation.errors_by_field())
+                                      errors=evaluation.errors_by_field(),
+                                      hidden=evaluation.hidden)
     return render(request, "web/form_templates/_live.html", {"fields": fields, **extra})
 
 

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sopflow.core.errors import DomainError, NotFound
@@ -22,14 +23,14 @@ from sopflow.web.org.forms import StyledForm
 
 
 class RobotForm(StyledForm):
-    name = forms.CharField(label="名称", max_length=100)
-    platform = forms.ChoiceField(label="平台", choices=Robot.Platform.choices)
-    webhook_url = forms.URLField(label="Webhook 地址", max_length=500, assume_scheme="https")
-    secret = forms.CharField(label="加签密钥（钉钉、飞书可选）", max_length=200, required=False)
-    department = forms.TypedChoiceField(label="推送部门的消息", coerce=int, required=False,
+    name = forms.CharField(label=gettext_lazy("名称"), max_length=100)
+    platform = forms.ChoiceField(label=gettext_lazy("平台"), choices=Robot.Platform.choices)
+    webhook_url = forms.URLField(label=gettext_lazy("Webhook 地址"), max_length=500, assume_scheme="https")
+    secret = forms.CharField(label=gettext_lazy("加签密钥（钉钉、飞书可选）"), max_length=200, required=False)
+    department = forms.TypedChoiceField(label=gettext_lazy("推送部门的消息"), coerce=int, required=False,
                                         empty_value=None)
-    template_key = forms.ChoiceField(label="推送模板的消息", required=False)
-    rate_limit_per_minute = forms.IntegerField(label="每分钟上限", min_value=1, max_value=60,
+    template_key = forms.ChoiceField(label=gettext_lazy("推送模板的消息"), required=False)
+    rate_limit_per_minute = forms.IntegerField(label=gettext_lazy("每分钟上限"), min_value=1, max_value=60,
                                                initial=20)
 
     def __init__(self, *args: Any, company: Company, user: User, **kwargs: Any) -> None:
@@ -92,7 +93,7 @@ def robot_list(request: HttpRequest) -> HttpResponse:
 def robot_toggle(request: HttpRequest, robot_id: int) -> HttpResponse:
     robot = _robot(request, robot_id)
     services.set_robot_active(actor=request.user, robot=robot, is_active=not robot.is_active)  # type: ignore[arg-type]  # logged in
-    messages.success(request, f"机器人“{robot.name}”已{'启用' if robot.is_active else '停用'}")
+    messages.success(request, (gettext("机器人“%(name)s”已启用") if robot.is_active else gettext("机器人“%(name)s”已停用")) % {"name": robot.name})
     return redirect("web:notify-robots")
 
 
@@ -100,7 +101,7 @@ def robot_toggle(request: HttpRequest, robot_id: int) -> HttpResponse:
 def robot_test(request: HttpRequest, robot_id: int) -> HttpResponse:
     robot = _robot(request, robot_id)
     services.send_robot_test(actor=request.user, robot=robot)  # type: ignore[arg-type]  # logged in
-    messages.success(request, f"测试消息已发往“{robot.name}”，结果见后台任务页")
+    messages.success(request, gettext("测试消息已发往“%(name)s”，结果见后台任务页") % {"name": robot.name})
     return redirect("web:notify-robots")
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from sopflow.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from sopflow.org import access
@@ -41,5 +42,5 @@ def chosen_company(request: HttpRequest, *, action: access.OrgAction = "view") -
         return access.get_company_for(user, int(raw), action)
     company = access.default_company_for(user)
     if company is None:
-        raise NotFound("还没有可查看的公司")
+        raise NotFound(gettext("还没有可查看的公司"))
     return access.get_company_for(user, company.pk, action)

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sopflow.core.errors import DomainError, NotFound
@@ -21,15 +22,15 @@ from sopflow.web.org.forms import StyledForm
 
 
 class ReminderRuleForm(StyledForm):
-    name = forms.CharField(label="名称", max_length=100)
-    time_of_day = forms.TimeField(label="提醒时间", widget=forms.TimeInput(attrs={"type": "time"}))
-    days = forms.ChoiceField(label="日期", choices=ScheduleRule.Days.choices,
+    name = forms.CharField(label=gettext_lazy("名称"), max_length=100)
+    time_of_day = forms.TimeField(label=gettext_lazy("提醒时间"), widget=forms.TimeInput(attrs={"type": "time"}))
+    days = forms.ChoiceField(label=gettext_lazy("日期"), choices=ScheduleRule.Days.choices,
                              initial=ScheduleRule.Days.WORKING, widget=forms.RadioSelect)
-    departments = forms.TypedMultipleChoiceField(label="部门（含下级部门）", coerce=int, required=False)
-    positions = forms.TypedMultipleChoiceField(label="岗位", coerce=int, required=False)
-    people = forms.TypedMultipleChoiceField(label="人员", coerce=int, required=False)
-    title = forms.CharField(label="提醒内容", max_length=200)
-    body = forms.CharField(label="补充说明", required=False, max_length=1000,
+    departments = forms.TypedMultipleChoiceField(label=gettext_lazy("部门（含下级部门）"), coerce=int, required=False)
+    positions = forms.TypedMultipleChoiceField(label=gettext_lazy("岗位"), coerce=int, required=False)
+    people = forms.TypedMultipleChoiceField(label=gettext_lazy("人员"), coerce=int, required=False)
+    title = forms.CharField(label=gettext_lazy("提醒内容"), max_length=200)
+    body = forms.CharField(label=gettext_lazy("补充说明"), required=False, max_length=1000,
                            widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
@@ -61,7 +62,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            messages.success(request, "定时提醒已创建")
+            messages.success(request, gettext("定时提醒已创建"))
             return redirect("web:rules-list")
     return render(request, "web/scheduling/rules.html", {
         "form": form, "company": company,
@@ -76,7 +77,7 @@ def rule_toggle(request: HttpRequest, rule_id: int) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     services.set_rule_active(actor=request.user, rule=rule, is_active=not rule.is_active)  # type: ignore[arg-type]  # logged in
-    messages.success(request, f"“{rule.name or rule.key}”已{'启用' if not rule.is_active else '停用'}")
+    messages.success(request, (gettext("“%(name)s”已启用") if not rule.is_active else gettext("“%(name)s”已停用")) % {"name": rule.name or rule.key})
     return redirect("web:rules-list")
 
 

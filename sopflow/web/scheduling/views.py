@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from sopflow.core.errors import DomainError
@@ -43,7 +44,7 @@ def _retry(request: HttpRequest, action: object) -> HttpResponse:
     _require_admin(request)
     try:
         action()  # type: ignore[operator]  # a zero-argument callable
-        messages.success(request, "已重新排队")
+        messages.success(request, gettext("已重新排队"))
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("web:jobs-list")

@@ -231,4 +231,4 @@ def test_leave_date_range_shows_calendar_and_working_days(company: Company, alic
     response = _client(alice).post(f"/submissions/{draft.pk}/autosave/", {
         "f_period.start": "2026-09-30", "f_period.end": "2026-10-10"}, HTTP_HX_REQUEST="true")
 
-    assert "共 11 天，其中工作日 8 天（按周一至周五计算）" in response.content.decode()
+    assert "共 11 天，其中工作日 8 天（按工作日历计算）" in response.content.decode()

@@ -91,3 +91,142 @@ def test_admin_designs_and_publishes_then_employee_fills_on_a_phone(
     assert submission.values["f_items"] == [{"f_item": "交通", "f_amount": "1200.00"},
                                             {"f_item": "住宿", "f_amount": "2000.00"}]
     phone.close()
+
+
+def _designer_user(company: Company) -> User:
+    user = build_user(company, employee_no="P001", name="流程管理员")
+    grant(user, RoleAssignment.Role.PROCESS_ADMIN, company=company)
+    return user
+
+
+def _drag(page: Any, source: Any, target: Any) -> None:
+    # SortableJS runs in fallback (mouse-event) mode: press, move in steps, release. Wait for
+    # the debounced preview to re-render first, so the layout does not shift mid-drag.
+    page.wait_for_timeout(800)
+    source.scroll_into_view_if_needed()
+    box = source.bounding_box()
+    goal = target.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(box["x"] + (goal["x"] + goal["width"] / 2 - box["x"]) * step / 10,
+                        box["y"] + (goal["y"] + goal["height"] / 2 - box["y"]) * step / 10)
+        page.wait_for_timeout(30)
+    page.mouse.up()
+
+
+def test_palette_drag_and_condition_editor_then_fill_shows_and_hides_live(
+    page: Any, company: Company, alice: User
+) -> None:
+    from sopflow.form_templates.models import FormTemplate
+    from sopflow.form_templates.tests.builders import build_template
+
+    _designer_user(company)
+    template = build_template(company, publish=False, schema={"fields": [
+        {"key": "f_type", "type": "single_choice", "label": "报销类型", "required": True,
+         "options": [{"value": "差旅", "label": "差旅"}, {"value": "办公", "label": "办公"}]}]})
+    login_in_browser(page, "P001", TEST_PASSWORD)
+    page.goto(f"/templates/{template.pk}/design/")
+    page.get_by_test_id("canvas-field").first.wait_for()
+
+    _drag(page, page.get_by_test_id("palette-text"), page.get_by_test_id("canvas"))
+    page.get_by_test_id("canvas-field").nth(1).wait_for()
+    _prop(page, "label", "发票号")
+    _prop(page, "key", "f_invoice")
+    page.get_by_test_id("cond-add-visible_when").click()
+    row = page.get_by_test_id("cond-visible_when").get_by_test_id("cond-row")
+    row.get_by_test_id("cond-field").select_option("f_type")
+    row.get_by_test_id("cond-op").select_option("eq")
+    row.get_by_test_id("cond-value").select_option("差旅")
+    page.get_by_test_id("palette-table").click()  # click-to-add, the fallback
+    _prop(page, "key", "f_items")
+    _drag(page, page.get_by_test_id("palette-money"), page.get_by_test_id("table-columns"))
+    page.get_by_test_id("canvas-column").wait_for()
+    _prop(page, "key", "f_amount")
+    page.get_by_test_id("designer-save").click()
+    page.get_by_test_id("designer-message").get_by_text("已保存草稿").wait_for()
+
+    fields = template.versions.get().schema["fields"]
+    by_key = {f["key"]: f for f in fields}
+    assert sorted(by_key) == ["f_invoice", "f_items", "f_type"]
+    assert by_key["f_invoice"]["visible_when"] == {"all": [{"field": "f_type", "op": "eq",
+                                                  "value": "差旅"}]}
+    assert [c["key"] for c in by_key["f_items"]["columns"]] == ["f_amount"]
+    assert page.get_by_test_id("palette-text").is_visible()  # the palette keeps its buttons
+
+    page.get_by_test_id("designer-publish").click()
+    page.wait_for_url("**/templates/*/")
+    assert FormTemplate.objects.get().current_version is not None
+    page.get_by_test_id("start").click()
+    page.wait_for_url("**/edit/")
+    invoice = page.get_by_test_id("field-f_invoice")
+    assert invoice.is_hidden()
+    page.locator("select[name=f_type]").select_option("差旅")
+    invoice.wait_for(state="visible")
+    page.locator("select[name=f_type]").select_option("办公")
+    invoice.wait_for(state="hidden")
+
+
+def test_signature_pad_and_image_downscale_store_png_and_small_image(
+    page: Any, company: Company, alice: User, settings: Any, tmp_path: Any
+) -> None:
+    import io
+
+    from PIL import Image
+
+    from sopflow.form_templates.models import Attachment
+    from sopflow.form_templates.tests.builders import build_template
+
+    settings.MEDIA_ROOT = tmp_path
+    build_template(company, schema={"fields": [
+        {"key": "f_photo", "type": "image", "label": "现场照片"},
+        {"key": "f_sign", "type": "signature", "label": "签名", "required": True}]})
+    big = io.BytesIO()
+    Image.new("RGB", (3200, 2400), "green").save(big, "PNG")
+    login_in_browser(page, "A001", TEST_PASSWORD)
+    page.goto("/templates/")
+    page.locator("a", has_text="费用报销").first.click()
+    page.get_by_test_id("start").click()
+    page.wait_for_url("**/edit/")
+
+    page.get_by_test_id("file-f_photo").set_input_files(
+        {"name": "big.png", "mimeType": "image/png", "buffer": big.getvalue()})
+    page.get_by_text("已上传 big.jpg").wait_for()
+    canvas = page.locator("canvas.signature-pad")
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 30)
+    page.mouse.down()
+    for step in range(1, 20):
+        page.mouse.move(box["x"] + 20 + step * 10, box["y"] + 30 + (step % 5) * 12)
+    page.mouse.up()
+    page.get_by_role("button", name="确认签名").click()
+    page.get_by_text("已保存签名").wait_for()
+    page.get_by_test_id("submit").click()
+    page.wait_for_url("**/submissions/*/")
+
+    photo = Attachment.objects.get(field_key="f_photo")
+    signature = Attachment.objects.get(field_key="f_sign")
+    with Image.open(tmp_path / photo.storage_path) as stored:
+        assert max(stored.size) <= 1600
+    assert signature.kind == "png"
+    with Image.open(tmp_path / signature.storage_path) as stored:
+        assert stored.format == "PNG"
+        assert stored.convert("L").getextrema()[0] < 128  # the stroke is there
+    assert Submission.objects.get().values["f_sign"] == [signature.pk]
+
+
+def test_autosave_conflict_is_shown_to_the_user(page: Any, company: Company,
+                                                alice: User) -> None:
+    from sopflow.form_templates.tests.builders import build_template
+
+    template = build_template(company)
+    login_in_browser(page, "A001", TEST_PASSWORD)
+    page.goto(f"/templates/{template.pk}/")
+    page.get_by_test_id("start").click()
+    page.wait_for_url("**/edit/")
+    submission = Submission.objects.get()
+    Submission.objects.filter(pk=submission.pk).update(revision=5)  # saved in another tab
+
+    page.locator("[name=f_payee]").fill("招商银行")
+    page.get_by_test_id("save-status").locator(".text-danger").wait_for()
+    assert page.get_by_test_id("save-status").inner_text().strip() != ""

@@ -50,7 +50,7 @@ def test_template_page_and_refused_start_show_the_gate_with_a_course_link(
     started = client.post(f"/templates/{expense.pk}/start/", follow=True)
 
     html = started.content.decode()
-    assert GATE_MESSAGE in html
+    assert html.count(GATE_MESSAGE) == 1  # one alert with the link, no duplicate flash
     assert f'href="/training/courses/{course.pk}/" data-testid="gate-link"' in html
     assert Submission.objects.exists() is False
 
@@ -143,3 +143,43 @@ def test_publishing_with_requires_retraining_reassigns_certificate_holders(
     assert Assignment.objects.get().reason == "sop_changed"
     assert 'name="requires_retraining" form="publish-form"' in _as(designer).get(
         f"/templates/{expense.pk}/design/").content.decode()
+
+
+def test_admin_edits_a_questions_text_options_and_keys(hr_admin: User, course: Course) -> None:
+    client = _as(hr_admin)
+    question = course.questions.order_by("pk").first()
+    assert question is not None
+    page = client.get(f"/training/manage/{course.pk}/").content.decode()
+    assert f'data-testid="question-edit-{question.pk}"' in page
+    assert f'name="question_id" value="{question.pk}"' in page
+
+    saved = client.post(f"/training/manage/{course.pk}/questions/", {
+        "question_id": question.pk, "kind": "multiple", "text": "差旅报销需要哪些材料？",
+        "options": "电子发票\n行程单\n微信截图", "correct": "1，2",
+        "explanation": "截图不是凭证"}, follow=True)
+
+    question.refresh_from_db()
+    assert (question.kind, question.text, question.options, question.correct,
+            question.explanation) == ("multiple", "差旅报销需要哪些材料？",
+                                      ["电子发票", "行程单", "微信截图"], [0, 1], "截图不是凭证")
+    assert "题目已保存" in saved.content.decode()
+    assert Question.objects.filter(course=course).count() == 20  # edited, not added
+
+    refused = client.post(f"/training/manage/{course.pk}/questions/", {
+        "question_id": question.pk, "kind": "single", "text": "改坏", "options": "甲\n乙",
+        "correct": "1,2"}, follow=True)
+    question.refresh_from_db()
+    assert "单选题和判断题只能有一个正确答案" in refused.content.decode()
+    assert question.text == "差旅报销需要哪些材料？"
+
+
+def test_employees_cannot_edit_questions(alice: User, course: Course) -> None:
+    question = course.questions.order_by("pk").first()
+    assert question is not None
+
+    _as(alice).post(f"/training/manage/{course.pk}/questions/", {
+        "question_id": question.pk, "kind": "single", "text": "篡改", "options": "甲\n乙",
+        "correct": "1"})
+
+    question.refresh_from_db()
+    assert question.text == "题目0"

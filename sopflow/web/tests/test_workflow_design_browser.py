@@ -42,6 +42,8 @@ def _edit(page: Any, node_id: str, name: str, rule: str, **selects: str) -> None
             page.locator("#flow-drawer input[name=level]").fill(value)
         else:
             page.get_by_test_id(testid.replace("_", "-")).select_option(value)
+            if testid == "node_mode":
+                _settle(page)  # the drawer re-renders (quorum inputs only for quorum)
     page.get_by_test_id("node-save").click()
     page.get_by_test_id("drawer-saved").wait_for()
 

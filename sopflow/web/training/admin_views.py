@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from sopflow.core.errors import DomainError
@@ -65,7 +66,7 @@ def course_from_template(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("web:training-admin")
-    messages.success(request, f"已生成课程《{course.title}》，请检查课时和题目")
+    messages.success(request, gettext("已生成课程《%(title)s》，请检查课时和题目") % {"title": course.title})
     return redirect("web:training-course-edit", course.pk)
 
 
@@ -90,7 +91,7 @@ def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "已保存")
+            messages.success(request, gettext("已保存"))
         return redirect("web:training-course-edit", course.pk)
     company = course.company
     linked = set(course.templates.values_list("pk", flat=True))
@@ -137,11 +138,15 @@ def question_add(request: HttpRequest, course_id: int) -> HttpResponse:
                if line.strip()]
     correct = [int(v) - 1 for v in request.POST.get("correct", "").replace("，", ",").split(",")
                if v.strip().isdigit()]
+    question_id = request.POST.get("question_id", "")  # set: edit that question of the course
     try:
         course_services.save_question(
             actor=request.user, course_id=course_id, kind=request.POST.get("kind", "single"),  # type: ignore[arg-type]  # logged in
+            question_id=int(question_id) if question_id.isdigit() else None,
             text=request.POST.get("text", ""), options=options, correct=correct,
             explanation=request.POST.get("explanation", ""))
+        if question_id:
+            messages.success(request, gettext("题目已保存"))
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("web:training-course-edit", course_id)
@@ -174,7 +179,7 @@ def course_assign(request: HttpRequest, course_id: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"已分配给 {len(created)} 人")
+        messages.success(request, gettext("已分配给 %(created)s 人") % {"created": len(created)})
     return redirect("web:training-course-edit", course_id)
 
 
@@ -193,7 +198,7 @@ def programmes(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "已保存入职培训计划")
+            messages.success(request, gettext("已保存入职培训计划"))
         return redirect("web:training-programmes")
     return render(request, "web/training/admin_programmes.html", {
         "programmes": OnboardingProgramme.objects.filter(company=company).select_related(
@@ -219,7 +224,7 @@ def exemptions(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "已保存")
+            messages.success(request, gettext("已保存"))
         return redirect("web:training-exemptions")
     gated = Course.objects.filter(company=company, is_gate=True).values("templates")
     return render(request, "web/training/admin_exemptions.html", {
@@ -245,7 +250,7 @@ def rules(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "已保存复训规则")
+            messages.success(request, gettext("已保存复训规则"))
         return redirect("web:training-rules")
     return render(request, "web/training/admin_rules.html", {
         "rules": RetrainingRule.objects.filter(company=company).select_related("template",

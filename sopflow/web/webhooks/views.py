@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from sopflow.core.errors import DomainError
@@ -21,7 +22,7 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
         company = next((c for c in companies if str(c.pk) == request.POST.get("company")), None)
         try:
             if company is None:
-                raise DomainError("请选择公司")
+                raise DomainError(gettext("请选择公司"))
             created = services.create_subscription(
                 actor=user, company=company, name=request.POST.get("name", ""),  # type: ignore[arg-type]  # logged in
                 url=request.POST.get("url", "").strip(),
@@ -54,7 +55,7 @@ def subscription_toggle(request: HttpRequest, subscription_id: int) -> HttpRespo
 def subscription_test(request: HttpRequest, subscription_id: int) -> HttpResponse:
     subscription = access.get_subscription_for(request.user, subscription_id)  # type: ignore[arg-type]  # logged in
     services.send_test_event(actor=request.user, subscription=subscription)  # type: ignore[arg-type]  # logged in
-    messages.success(request, "测试事件已排队发送")
+    messages.success(request, gettext("测试事件已排队发送"))
     return redirect("web:webhooks-detail", subscription_id)
 
 
@@ -62,5 +63,5 @@ def subscription_test(request: HttpRequest, subscription_id: int) -> HttpRespons
 def delivery_replay(request: HttpRequest, delivery_id: int) -> HttpResponse:
     delivery = access.get_delivery_for(request.user, delivery_id)  # type: ignore[arg-type]  # logged in
     services.replay_delivery(actor=request.user, delivery=delivery)  # type: ignore[arg-type]  # logged in
-    messages.success(request, "已重新发送")
+    messages.success(request, gettext("已重新发送"))
     return redirect("web:webhooks-detail", delivery.subscription_id)

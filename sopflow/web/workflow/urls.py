@@ -10,6 +10,8 @@ urlpatterns = [
     path("approvals/<int:instance_id>/resubmit/", views.resubmit, name="approval-resubmit"),
     path("approvals/<int:instance_id>/<str:action>/", views.instance_action,
          name="approval-action"),
+    path("approvals/tasks/<int:task_id>/files/", views.task_file_upload,
+         name="approval-task-files"),
     path("approvals/tasks/<int:task_id>/<str:action>/", views.task_action,
          name="approval-task-action"),
     path("approvals/preview/<int:submission_id>/", views.preview, name="approval-preview"),

@@ -7,8 +7,9 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from sopflow.core.errors import DomainError, NotFound
@@ -43,8 +44,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 def badge(request: HttpRequest) -> HttpResponse:
-    """htmx: the 待我处理 count in the nav (polled every 30 s and after every action)."""
-    return render(request, "web/workflow/_badge.html",
+    """htmx: the 待我处理 count (polled every 30 s and after every action); `?nav=1` gives the
+    navbar icon, otherwise the inbox heading's badge."""
+    name = "_nav_badge.html" if request.GET.get("nav") else "_badge.html"
+    return render(request, f"web/workflow/{name}",
                   {"count": queries.badge_count(request.user)})  # type: ignore[arg-type]  # logged in
 
 
@@ -67,7 +70,8 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
         match action:
             case "approve":
                 services.approve(actor=user, task_id=task_id, comment=post.get("comment", ""),
-                                 signature=post.get("signature") or None)
+                                 signature=post.get("signature") or None,
+                                 attachments=[v for v in post.getlist("attachments") if v])
                 done = "已同意"
             case "reject":
                 services.reject(actor=user, task_id=task_id,
@@ -81,7 +85,9 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
                     checklist=[line.strip() for line in post.get("checklist", "").splitlines()])
                 done = "已退回"
             case "complete":
-                services.complete(actor=user, task_id=task_id, comment=post.get("comment", ""))
+                services.complete(actor=user, task_id=task_id, comment=post.get("comment", ""),
+                                  form_updates=_handler_updates(task, post),
+                                  language=request.LANGUAGE_CODE)
                 done = "已办理"
             case "transfer":
                 services.transfer(actor=user, task_id=task_id,
@@ -105,6 +111,26 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
     except DomainError as error:
         return _failed(request, instance_id, error)
     return _done(request, instance_id, done)
+
+
+@require_POST
+def task_file_upload(request: HttpRequest, task_id: int) -> HttpResponse:
+    """The approver's signature or attachment for a decision (multipart; JSON answer in the
+    shape the fill page's uploader and signature pad expect)."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        return JsonResponse({"code": "validation_failed", "message": "请选择文件"}, status=422)
+    try:
+        saved = services.upload_decision_file(
+            actor=request.user, task_id=task_id,  # type: ignore[arg-type]  # logged in
+            kind=request.POST.get("field", ""), file_name=upload.name or "",
+            content=upload.read())
+    except NotFound as error:
+        raise Http404(error.message) from error
+    except DomainError as error:
+        return JsonResponse({"code": error.code, "message": error.message}, status=error.status)
+    return JsonResponse({"id": saved.pk, "name": saved.original_name, "size": saved.size,
+                         "kind": saved.kind, "thumbnail_url": ""}, status=201)
 
 
 @require_POST
@@ -155,9 +181,9 @@ def batch_approve(request: HttpRequest) -> HttpResponse:
     results = services.batch_approve(actor=request.user, task_ids=ids,  # type: ignore[arg-type]  # logged in
                                      comment=request.POST.get("comment", ""))
     ok = sum(1 for r in results if r.ok)
-    messages.success(request, f"已批量同意 {ok} 项")
+    messages.success(request, gettext("已批量同意 %(ok)s 项") % {"ok": ok})
     for failed in (r for r in results if not r.ok):
-        messages.error(request, f"#{failed.task_id}：{failed.message}")
+        messages.error(request, gettext("#%(task_id)s：%(message)s") % {"task_id": failed.task_id, "message": failed.message})
     response = redirect(f"{request.path.replace('batch-approve/', '')}?tab=todo")
     response["HX-Trigger"] = "inbox-changed"
     return response
@@ -215,7 +241,7 @@ def preview(request: HttpRequest, submission_id: int) -> HttpResponse:
 
 
 def _item_page(request: HttpRequest, instance_id: int, *, error: str = "",
-               status: int = 200) -> HttpResponse:
+               status: int = 200, errors: dict[str, str] | None = None) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]  # logged in
     try:
         instance = access.get_instance_for(user, instance_id)
@@ -227,23 +253,41 @@ def _item_page(request: HttpRequest, instance_id: int, *, error: str = "",
         "instance": instance, "page": page, "error_message": error,
         "fields": _fields(user, instance, instance.submission.values, {},
                           hidden=page.hidden_fields),
+        "handler_fields": _fields(user, instance, instance.submission.values, errors or {},
+                                  only=set(page.editable_fields)) if page.editable_fields else [],
         "people": queries.people_choices(user) if page.actions else [],
     }, status=status)
 
 
 def _fields(user: User, instance: Any, values: dict[str, Any], errors: dict[str, str], *,
-            hidden: set[str] | None = None) -> list[form_render.FieldView]:
+            hidden: set[str] | None = None,
+            only: set[str] | None = None) -> list[form_render.FieldView]:
     submission = instance.submission
     schema = submission.version.schema
     if hidden:
         schema = {**schema, "fields": [f for f in schema.get("fields", [])
                                        if f.get("key") not in hidden]}
+    if only is not None:
+        schema = {**schema, "fields": [f for f in schema.get("fields", [])
+                                       if f.get("key") in only]}
     people = list(User.objects.filter(company_id=instance.company_id).values_list("pk", "name"))
     files = {a.pk: a for a in Attachment.objects.filter(submission=submission)}
     files |= {a.pk: a for a in Attachment.objects.filter(owner=user, submission__isnull=True,
                                                          version=submission.version)}
     return form_render.build_fields(schema, values, computed=submission.computed, errors=errors,
                                     files=files, people=people)
+
+
+def _handler_updates(task: Any, post: Any) -> dict[str, Any]:
+    """The fields a handler node may edit, read from its form (empty fields included, so a
+    cleared value is validated too)."""
+    editable = queries.editable_fields(task)
+    if not editable:
+        return {}
+    schema = task.instance.submission.version.schema
+    subset = {**schema, "fields": [f for f in schema.get("fields", []) if f.get("key") in editable]}
+    values = form_render.values_from_post(subset, post)
+    return {key: values.get(key) for key in editable}
 
 
 def _done(request: HttpRequest, instance_id: int, message: str) -> HttpResponse:
@@ -258,8 +302,10 @@ def _done(request: HttpRequest, instance_id: int, message: str) -> HttpResponse:
 
 def _failed(request: HttpRequest, instance_id: int, error: DomainError) -> HttpResponse:
     status = 409 if error.status == 409 else 422 if error.status in (400, 403, 422) else 422
-    if request.headers.get("HX-Request"):
-        return _item_page(request, instance_id, error=error.message, status=status)
+    if request.headers.get("HX-Request") or error.details:
+        errors = {str(e.get("field")): str(e.get("message")) for e in error.details}
+        return _item_page(request, instance_id, error=error.message, status=status,
+                          errors=errors)
     messages.error(request, error.message)
     return redirect("web:approval-item", instance_id)
 

@@ -31,6 +31,9 @@ ACTIONS = [("approve", "同意"), ("reject", "驳回"), ("return", "退回"), ("
            ("add_signer", "加签"), ("remove_signer", "减签"), ("complete", "办理完成")]
 ROLE_SCOPES = [("company", "本公司"), ("department", "覆盖发起人部门"), ("all", "全部")]
 ACCESS = [("read", "只读"), ("edit", "可编辑"), ("hidden", "隐藏")]
+CHOOSE_FROM = [("everyone", "全公司"), ("list", "下面选择的成员"), ("role", "某个角色的成员")]
+TASK_ACCESS_DEFAULT = "read"  # approvers see the form; edit/hidden are the exceptions
+START_ACCESS_DEFAULT = "edit"  # the initiator fills the form; read/hidden are the exceptions
 
 
 def rule_from_post(data: QueryDict) -> dict[str, Any]:
@@ -52,14 +55,20 @@ def rule_from_post(data: QueryDict) -> dict[str, Any]:
         case "manager_chain":
             rule |= {"up_to_level": _int(data.get("up_to_level")),
                      "up_to_role": data.get("up_to_role", "")}
+            if not rule["up_to_level"] and not rule["up_to_role"]:
+                rule["up_to_level"] = 2
         case "named_department_head":
             rule["department_id"] = _int(data.get("department_id"))
         case "form_users" | "form_department_head":
             rule["field"] = data.get("rule_field", "")
         case "chosen_by_initiator":
-            rule |= {"from": data.get("choose_from") or "everyone",
-                     "user_ids": _ints(data.getlist("user_ids")),
-                     "role": data.get("role", ""), "multiple": data.get("multiple") == "on"}
+            choose_from = data.get("choose_from") or "everyone"
+            rule |= {"from": choose_from, "multiple": data.get("multiple") == "on"}
+            if choose_from == "list":
+                rule["user_ids"] = _ints(data.getlist("user_ids"))
+            elif choose_from == "role":
+                rule |= {"role": data.get("role", ""), "role_name": data.get("role_name", ""),
+                         "scope": data.get("role_scope") or "company"}
     return rule
 
 
@@ -70,6 +79,7 @@ def node_settings_from_post(data: QueryDict, node: dict[str, Any],
     kind = node.get("type")
     if kind == "start":
         settings["withdraw_after_decision"] = data.get("withdraw_after_decision") == "on"
+        settings["field_permissions"] = _permissions(data, field_keys, START_ACCESS_DEFAULT)
         return settings
     if kind in ("cc", "approver", "handler"):
         settings["approver_rule"] = rule_from_post(data)
@@ -83,8 +93,7 @@ def node_settings_from_post(data: QueryDict, node: dict[str, Any],
         "policies": {"nobody": data.get("nobody") or "to_process_admin",
                      "initiator": data.get("initiator") or "self",
                      "same_approver": data.get("same_approver") or "never"},
-        "field_permissions": {key: data.get(f"perm_{key}") or "read" for key in field_keys
-                              if (data.get(f"perm_{key}") or "read") != "read"},
+        "field_permissions": _permissions(data, field_keys, TASK_ACCESS_DEFAULT),
         "require_comment_on_reject": data.get("require_comment_on_reject") == "on",
         "require_signature_on_approve": data.get("require_signature_on_approve") == "on",
         "allowed_actions": data.getlist("allowed_actions"),
@@ -97,18 +106,28 @@ def deadline_from_post(data: QueryDict) -> dict[str, Any] | None:
     if data.get("deadline_on") != "on":
         return None
     steps: list[dict[str, Any]] = []
+    if _int(data.get("remind_before")):
+        steps.append({"after_hours": -(_int(data.get("remind_before")) or 0),
+                      "action": "notify", "notify": ["assignee"]})
     if data.get("remind_assignee") == "on":
         steps.append({"after_hours": 0, "action": "notify", "notify": ["assignee"]})
     if data.get("notify_manager_after"):
-        steps.append({"after_hours": _int(data.get("notify_manager_after")) or 0,
-                      "action": "notify", "notify": ["manager"]})
+        manager: dict[str, Any] = {"after_hours": _int(data.get("notify_manager_after")) or 0,
+                                   "action": "notify", "notify": ["manager"]}
+        if _int(data.get("manager_repeats")) and _int(data.get("manager_repeat_hours")):
+            manager |= {"max_repeats": _int(data.get("manager_repeats")),
+                        "repeat_every_hours": _int(data.get("manager_repeat_hours"))}
+        steps.append(manager)
     if data.get("escalate_action"):
         steps.append({"after_hours": _int(data.get("escalate_after")) or 0,
                       "action": data.get("escalate_action"),
                       "to_user_id": _int(data.get("escalate_to"))})
     steps.sort(key=lambda step: step["after_hours"])
-    return {"working_days": _int(data.get("working_days")), "hours": _int(data.get("hours")),
-            "urgent_hours": _int(data.get("urgent_hours")), "on_due": steps}
+    deadline = {"working_days": _int(data.get("working_days")), "hours": _int(data.get("hours")),
+                "urgent_hours": _int(data.get("urgent_hours")), "on_due": steps}
+    if _int(data.get("working_hours")):
+        deadline["working_hours"] = _int(data.get("working_hours"))
+    return deadline
 
 
 def deadline_for_form(deadline: dict[str, Any] | None) -> dict[str, Any]:
@@ -116,12 +135,17 @@ def deadline_for_form(deadline: dict[str, Any] | None) -> dict[str, Any]:
     if not deadline:
         return {"on": False}
     found: dict[str, Any] = {"on": True, **{k: deadline.get(k) for k in (
-        "working_days", "hours", "urgent_hours")}}
+        "working_days", "hours", "working_hours", "urgent_hours")}}
     for step in deadline.get("on_due") or []:
         if step.get("action") == "notify" and "assignee" in (step.get("notify") or []):
-            found["remind_assignee"] = True
+            if (step.get("after_hours") or 0) < 0:
+                found["remind_before"] = -step["after_hours"]
+            else:
+                found["remind_assignee"] = True
         elif step.get("action") == "notify":
-            found["notify_manager_after"] = step.get("after_hours")
+            found |= {"notify_manager_after": step.get("after_hours"),
+                      "manager_repeats": step.get("max_repeats"),
+                      "manager_repeat_hours": step.get("repeat_every_hours")}
         else:
             found |= {"escalate_action": step.get("action"),
                       "escalate_after": step.get("after_hours"),
@@ -178,6 +202,12 @@ def _typed(operand: Operand, op: str, values: list[str]) -> Any:
     if operand.kind in (OperandKind.CHOICE, OperandKind.ROLES) or op in ("in", "not_in"):
         return values
     return values[0] if values else ""
+
+
+def _permissions(data: QueryDict, field_keys: list[str], default: str) -> dict[str, str]:
+    """The field permission table: only the fields that differ from the node's default."""
+    chosen = {key: data.get(f"perm_{key}") or default for key in field_keys}
+    return {key: access for key, access in chosen.items() if access != default}
 
 
 def _int(raw: Any) -> int | None:

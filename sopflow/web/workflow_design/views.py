@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from sopflow.core.errors import DomainError, Forbidden
@@ -90,7 +91,8 @@ def node_drawer(request: HttpRequest, template_id: int, node_id: str) -> HttpRes
         found = editing.find(draft.flow, node_id)
         return _drawer(request, draft, found.item if found else node, saved=True)
     shown = dict(node)
-    if request.GET.get("rule_type"):  # switching the rule type keeps what was typed
+    if request.GET.get("rule_type") or request.GET.get("mode"):
+        # switching the rule type, the choice scope or the mode keeps what was typed
         shown = {**node, **forms.node_settings_from_post(request.GET, node, keys)}
     return _drawer(request, draft, shown)
 
@@ -229,7 +231,7 @@ def migrate(request: HttpRequest, template_id: int, version_id: int) -> HttpResp
     try:
         moved = services.migrate_instances(actor=_user(request), template_id=template_id,
                                            from_version_id=version_id, instance_ids=ids)
-        messages.success(request, f"已将 {moved} 个审批迁移到当前版本")
+        messages.success(request, gettext("已将 %(moved)s 个审批迁移到当前版本") % {"moved": moved})
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("web:flow-versions", template_id)
@@ -253,7 +255,7 @@ def import_bpmn(request: HttpRequest, template_id: int) -> HttpResponse:
     try:
         services.import_bpmn(actor=_user(request), template_id=template_id,
                              xml=upload.read() if upload else b"")
-        messages.success(request, "已导入为草稿，请检查后发布")
+        messages.success(request, gettext("已导入为草稿，请检查后发布"))
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("web:flow-design", template_id)
@@ -339,7 +341,8 @@ def _summary(node: dict[str, Any], namer: _Names) -> str:
 def _name_rule(request: HttpRequest, draft: Draft, settings: dict[str, Any]) -> None:
     """Store the display name of a chosen role or position with the rule (shown in reasons)."""
     rule = settings.get("approver_rule") or {}
-    if rule.get("type") == "role":
+    if rule.get("type") == "role" or (rule.get("type") == "chosen_by_initiator"
+                                       and rule.get("from") == "role"):
         labels = dict(queries.search_roles(actor=_user(request), text=""))
         rule["role_name"] = labels.get(rule.get("role", ""), rule.get("role", ""))
     elif rule.get("type") == "position":
@@ -353,6 +356,8 @@ def _drawer(request: HttpRequest, draft: Draft, node: dict[str, Any], *, error: 
     namer = _Names(draft.template.company_id)
     fields = list(draft.schema.fields)
     permissions = node.get("field_permissions") or {}
+    default_access = (forms.START_ACCESS_DEFAULT if node.get("type") == "start"
+                      else forms.TASK_ACCESS_DEFAULT)
     context = {
         **_tree_context(request, draft), "node": node, "rule": rule, "error": error,
         "saved": saved, "rule_types": forms.RULE_TYPES, "modes": forms.MODES,
@@ -364,7 +369,8 @@ def _drawer(request: HttpRequest, draft: Draft, node: dict[str, Any], *, error: 
         "allowed": node.get("allowed_actions") or [],
         "policies": node.get("policies") or {},
         "quorum": node.get("quorum") or {},
-        "permissions": [(f, permissions.get(f.key, "read")) for f in fields],
+        "permissions": [(f, permissions.get(f.key, default_access)) for f in fields],
+        "choose_from": forms.CHOOSE_FROM,
         "access": forms.ACCESS,
         "deadline": forms.deadline_for_form(node.get("deadline")),
         "chosen_people": [(u, namer.name("person", u)) for u in rule.get("user_ids") or []],

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 
 from sopflow.core.errors import DomainError
 from sopflow.org.models import Company, User
@@ -24,15 +25,15 @@ _PERIOD = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–~至]\s*(\d{1,2}:\d{2})\s*$")
 class CalendarSettingsForm(StyledForm):
     """Parses the text fields; the service checks order, overlap and the zone name."""
 
-    timezone = forms.CharField(label="时区", max_length=50)
+    timezone = forms.CharField(label=gettext_lazy("时区"), max_length=50)
     working_periods = forms.CharField(
-        label="工作时段", max_length=200,
-        help_text="用逗号分隔，如 09:00-12:00, 13:30-18:00")
+        label=gettext_lazy("工作时段"), max_length=200,
+        help_text=gettext_lazy("用逗号分隔，如 09:00-12:00, 13:30-18:00"))
     weekend_days = forms.TypedMultipleChoiceField(
-        label="休息日", choices=WEEKDAYS, coerce=int, required=False,
+        label=gettext_lazy("休息日"), choices=WEEKDAYS, coerce=int, required=False,
         widget=forms.CheckboxSelectMultiple)
-    quiet_start = forms.TimeField(label="免打扰开始", widget=forms.TimeInput(attrs={"type": "time"}))
-    quiet_end = forms.TimeField(label="免打扰结束", widget=forms.TimeInput(attrs={"type": "time"}))
+    quiet_start = forms.TimeField(label=gettext_lazy("免打扰开始"), widget=forms.TimeInput(attrs={"type": "time"}))
+    quiet_end = forms.TimeField(label=gettext_lazy("免打扰结束"), widget=forms.TimeInput(attrs={"type": "time"}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -67,7 +68,7 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            messages.success(request, "日历设置已保存")
+            messages.success(request, gettext("日历设置已保存"))
             return redirect("web:worktime-settings")
     return render(request, "web/worktime/settings.html", {
         "form": form, "company": company, "timezones": TIMEZONES,

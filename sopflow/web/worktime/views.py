@@ -7,6 +7,7 @@ from datetime import date
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from sopflow.core.clock import clock
@@ -44,9 +45,9 @@ def day_set(request: HttpRequest) -> HttpResponse:
         company = None if request.POST.get("scope") == "national" else request.user.company  # type: ignore[union-attr]  # logged in
         services.set_day(actor=request.user, company=company, day=day,  # type: ignore[arg-type]  # logged in
                          kind=request.POST.get("kind", ""), name=request.POST.get("name", ""))
-        messages.success(request, f"已保存 {day}")
+        messages.success(request, gettext("已保存 %(day)s") % {"day": day})
     except ValueError:
-        messages.error(request, "日期格式应为 2027-01-01")
+        messages.error(request, gettext("日期格式应为 2027-01-01"))
     except DomainError as error:
         messages.error(request, error.message)
     return redirect(f"/time/calendar/?year={request.POST.get('date', '')[:4]}")
@@ -59,7 +60,7 @@ def day_remove(request: HttpRequest) -> HttpResponse:
         company = None if request.POST.get("scope") == "national" else request.user.company  # type: ignore[union-attr]  # logged in
         services.remove_day(actor=request.user, company=company, day=day)  # type: ignore[arg-type]  # logged in
     except ValueError:
-        messages.error(request, "日期格式无效")
+        messages.error(request, gettext("日期格式无效"))
     except DomainError as error:
         messages.error(request, error.message)
     return redirect(f"/time/calendar/?year={request.POST.get('date', '')[:4]}")

@@ -16,6 +16,7 @@ from typing import Final
 
 from sopflow.form_templates.schema.fields import Field, FieldType, Schema
 from sopflow.rules.conditions import Json
+from sopflow.workflow.engine import PERSON_DEPARTMENT_SUFFIX
 
 
 class OperandKind(StrEnum):
@@ -92,6 +93,11 @@ def operands_of(schema: Schema) -> dict[str, Operand]:
             options = tuple((o.value, o.label) for o in getattr(field.settings, "options", ()))
             found[field.key] = Operand(field.key, field.label, kind, options,
                                        multiple=field.type is FieldType.MULTI_CHOICE)
+            if kind is OperandKind.PERSON:
+                # "belongs to department" for people: the engine resolves `<key>.department`
+                # to each chosen person's main department through the org directory.
+                key = f"{field.key}{PERSON_DEPARTMENT_SUFFIX}"
+                found[key] = Operand(key, f"{field.label}（所在部门）", OperandKind.DEPARTMENT)
     return found
 
 

@@ -15,7 +15,7 @@ from functools import cache
 
 from sopflow.form_templates.schema.fields import FieldType, Schema
 from sopflow.rules.conditions import Json
-from sopflow.workflow.engine import Definition, Directory
+from sopflow.workflow.engine import Context, Definition, Directory, FormData, candidates
 from sopflow.workflow.engine.nodes import (
     CcNode,
     ConditionGroup,
@@ -29,8 +29,6 @@ from sopflow.workflow.engine.nodes import (
     RuleType,
     TaskNode,
 )
-from sopflow.workflow.engine.resolve import Context, candidates
-from sopflow.workflow.engine.values import FormData
 
 from .conditions import (
     NO_VALUE_OPS,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext, ngettext
 
 from sopflow.audit.services import record
 from sopflow.core.errors import DomainError, ValidationFailed
@@ -129,7 +130,7 @@ def simulate_draft(*, actor: User, template_id: int, initiator_id: int,
     draft = get_draft(actor=actor, template_id=template_id)
     company_id = draft.template.company_id
     if not User.objects.filter(pk=initiator_id, company_id=company_id).exists():
-        raise ValidationFailed("请选择本公司的员工作为发起人", field="initiator_id")
+        raise ValidationFailed(gettext("请选择本公司的员工作为发起人"), field="initiator_id")
     return simulate(Definition.from_dict(draft.flow), schema=draft.schema,
                     directory=OrgDirectory(company_id), initiator_id=initiator_id, form=form,
                     chosen_approvers=chosen_approvers)
@@ -145,9 +146,9 @@ def publish_draft(*, actor: User, template_id: int,
     findings = _lint(draft)
     if has_errors(findings):
         count = sum(1 for finding in findings if finding.is_error)
-        raise LintFailed(f"流程有 {count} 个错误，修正后才能发布", findings)
+        raise LintFailed(ngettext("流程有 %(count)s 个错误，修正后才能发布", "流程有 %(count)s 个错误，修正后才能发布", count) % {"count": count}, findings)
     if findings and not accept_warnings:
-        raise LintFailed(f"流程有 {len(findings)} 条警告，确认后才能发布", findings)
+        raise LintFailed(ngettext("流程有 %(count)s 条警告，确认后才能发布", "流程有 %(count)s 条警告，确认后才能发布", len(findings)) % {"count": len(findings)}, findings)
     previous = definitions.current_version(draft.template.pk)
     spec: dict[str, Any] = {"format": SPEC_FORMAT, "template": draft.template.code,
                             "reject_reasons": [], "return_reasons": [], "batch_approve": False}
@@ -215,16 +216,16 @@ def migrate_instances(*, actor: User, template_id: int, from_version_id: int,
             pk__in=list(instance_ids), definition_version_id=from_version_id,
             template=template, status=Instance.Status.RUNNING).order_by("pk"))
         if len(rows) != len(set(instance_ids)):
-            raise ValidationFailed("部分审批已结束或不属于该版本，没有迁移任何审批")
+            raise ValidationFailed(gettext("部分审批已结束或不属于该版本，没有迁移任何审批"))
         for row in rows:
             verdict = versions.movability(row.state, new)
             if not verdict.can_move:
-                raise ValidationFailed(f"“{row.title}”不能迁移：{verdict.reason}；没有迁移任何审批")
+                raise ValidationFailed(gettext("“%(title)s”不能迁移：%(reason)s；没有迁移任何审批") % {"title": row.title, "reason": verdict.reason})
         for row in rows:
             updated = Instance.objects.filter(pk=row.pk, revision=row.revision).update(
                 definition_version=current, revision=row.revision + 1)
             if updated != 1:
-                raise ValidationFailed(f"“{row.title}”刚被处理过，没有迁移任何审批")
+                raise ValidationFailed(gettext("“%(title)s”刚被处理过，没有迁移任何审批") % {"title": row.title})
             record(actor=actor, action="workflow.instance.migrated", obj=row,
                    company_id=template.company_id,
                    changes={"from_version": from_version_id, "to_version": current.pk})
@@ -271,7 +272,7 @@ def _version(template: FormTemplate, version_id: int | None) -> DefinitionVersio
     version = (found.filter(pk=version_id).first() if version_id is not None
                else found.order_by("-number").first())
     if version is None:
-        raise ValidationFailed("该模板还没有已发布的流程版本")
+        raise ValidationFailed(gettext("该模板还没有已发布的流程版本"))
     return version
 
 

@@ -11,10 +11,19 @@ from dataclasses import dataclass, replace
 
 from sopflow.form_templates.schema.fields import Schema
 from sopflow.rules.conditions import Json, evaluate
-from sopflow.workflow.engine import Definition, Directory, NotAllowed, RouteStep, preview_route
-from sopflow.workflow.engine.nodes import ConditionGroup, NodeKind
-from sopflow.workflow.engine.route import membership, operand_resolver
-from sopflow.workflow.engine.values import FormData, JsonValue
+from sopflow.workflow.engine import (
+    Definition,
+    Directory,
+    FormData,
+    JsonValue,
+    NodeKind,
+    NotAllowed,
+    RouteStep,
+    membership,
+    operand_resolver,
+    preview_route,
+)
+from sopflow.workflow.engine.nodes import ConditionGroup
 
 from .conditions import Operand, OperandKind, describe, leaves, operands_of
 from .editing import KIND_LABELS

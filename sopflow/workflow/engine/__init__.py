@@ -46,18 +46,27 @@ from .effects import (
 from .errors import DefinitionError, IllegalCommand, NoApprover, NotAllowed, WorkflowError
 from .machine import advance, start, status_text
 from .nodes import Action, Mode, NodeKind
-from .route import RouteAssignee, RouteStep, preview_route
+from .resolve import Candidate, Context, candidates
+from .route import (
+    PERSON_DEPARTMENT_SUFFIX,
+    RouteAssignee,
+    RouteStep,
+    membership,
+    operand_resolver,
+    preview_route,
+)
 from .state import InstanceState, Status, Task, TaskStatus
-from .values import FieldChange, FormData
+from .values import FieldChange, FormData, JsonValue
 
 __all__ = [
-    "CALENDAR_DAYS", "INITIATOR", "Action", "AddSigner", "AdminReassign", "AdminRestartFrom",
-    "AdminSkip", "AdminTerminate", "Approve", "CalendarDays", "CancelTimer", "CloseTask",
-    "Command", "Comment", "Complete", "Definition", "DefinitionError", "Directory", "Effect",
-    "Event", "FieldChange", "Finish", "FormData", "IllegalCommand", "InstanceState", "Mode",
-    "NoApprover", "NodeKind", "NotAllowed", "Notify", "NotifyCC", "NotifyKind", "OpenTask",
-    "Outcome", "Reject", "RemoveSigner", "Resubmit", "ResumeTask", "Return", "RouteAssignee",
-    "RouteStep", "ScheduleTimer", "SignerPosition", "Status", "SuspendTask", "Task",
-    "TaskStatus", "TimerFired", "Transfer", "Urge", "Withdraw", "WorkCalendar",
-    "WorkflowError", "advance", "effect_to_dict", "preview_route", "start", "status_text",
+    "Action", "AddSigner", "AdminReassign", "AdminRestartFrom", "AdminSkip", "AdminTerminate",
+    "Approve", "CALENDAR_DAYS", "CalendarDays", "CancelTimer", "Candidate", "CloseTask", "Command",
+    "Comment", "Complete", "Context", "Definition", "DefinitionError", "Directory", "Effect",
+    "Event", "FieldChange", "Finish", "FormData", "INITIATOR", "IllegalCommand", "InstanceState",
+    "JsonValue", "Mode", "NoApprover", "NodeKind", "NotAllowed", "Notify", "NotifyCC",
+    "NotifyKind", "OpenTask", "Outcome", "PERSON_DEPARTMENT_SUFFIX", "Reject", "RemoveSigner",
+    "Resubmit", "ResumeTask", "Return", "RouteAssignee", "RouteStep", "ScheduleTimer",
+    "SignerPosition", "Status", "SuspendTask", "Task", "TaskStatus", "TimerFired", "Transfer",
+    "Urge", "Withdraw", "WorkCalendar", "WorkflowError", "advance", "candidates", "effect_to_dict",
+    "membership", "operand_resolver", "preview_route", "start", "status_text",
 ]

@@ -328,10 +328,11 @@ class _Parser:
         if any(later.after_hours < earlier.after_hours for earlier, later in zip(
                 steps, steps[1:], strict=False)):
             raise DefinitionError(f"{label}：超时处理步骤必须按时间先后排列")
-        known = {"working_days", "hours", "urgent_hours", "on_due"}
+        known = {"working_days", "hours", "working_hours", "urgent_hours", "on_due"}
         return Deadline(
             working_days=_optional_int(data.get("working_days"), label, "working_days"),
             hours=_optional_int(data.get("hours"), label, "hours"),
+            working_hours=_optional_int(data.get("working_hours"), label, "working_hours"),
             urgent_hours=_optional_int(data.get("urgent_hours"), label, "urgent_hours"),
             on_due=steps,
             extra={str(k): _json(v, label) for k, v in data.items() if k not in known})
@@ -341,11 +342,17 @@ class _Parser:
         notify_raw = data.get("notify", [])
         if not isinstance(notify_raw, list):
             raise DefinitionError(f"{label}：notify 必须是列表")
+        if data.get("max_repeats") and not data.get("repeat_every_hours"):
+            raise DefinitionError(f"{label}：重复提醒需要设置间隔小时数（repeat_every_hours）")
         return DueStep(
             after_hours=_optional_int(data.get("after_hours"), label, "after_hours") or 0,
             action=_enum(DueAction, data.get("action"), label, "on_due.action"),
             notify=tuple(_enum(NotifyTarget, item, label, "notify") for item in notify_raw),
-            to_user_id=_optional_int(data.get("to_user_id"), label, "to_user_id"))
+            to_user_id=_optional_int(data.get("to_user_id"), label, "to_user_id"),
+            user_ids=_int_list(data.get("user_ids") or [], label, "user_ids"),
+            repeat_every_hours=_optional_int(data.get("repeat_every_hours"), label,
+                                             "repeat_every_hours"),
+            max_repeats=_optional_int(data.get("max_repeats"), label, "max_repeats") or 0)
 
     def condition_branches(self, data: Mapping[str, object],
                            label: str) -> tuple[ConditionBranch, ...]:

@@ -57,16 +57,25 @@ class Directory(Protocol):
 
 
 class WorkCalendar(Protocol):
-    """Adds working days to a moment (skipping weekends and holidays, counting make-up days)."""
+    """Adds working time to a moment (skipping weekends and holidays, counting make-up days).
 
-    def add_working_days(self, start: datetime, days: int) -> datetime: ...
+    `days` may be fractional (half of 3 working days for an urgent item); `add_working_hours`
+    is only asked for `deadline.working_hours`.
+    """
+
+    def add_working_days(self, start: datetime, days: float) -> datetime: ...
+
+    def add_working_hours(self, start: datetime, hours: float) -> datetime: ...
 
 
 class CalendarDays:
-    """Fallback calendar where every day is a working day (for tests and simple setups)."""
+    """Fallback calendar where every day and hour is working time (for tests and simple setups)."""
 
-    def add_working_days(self, start: datetime, days: int) -> datetime:
+    def add_working_days(self, start: datetime, days: float) -> datetime:
         return start + timedelta(days=days)
+
+    def add_working_hours(self, start: datetime, hours: float) -> datetime:
+        return start + timedelta(hours=hours)
 
 
 CALENDAR_DAYS = CalendarDays()

@@ -17,6 +17,7 @@ class NotifyKind(StrEnum):
     URGE = "urge"
     MENTION = "mention"
     OVERDUE = "overdue"
+    DUE_SOON = "due_soon"  # a reminder rung before the due time
 
 
 @dataclass(frozen=True, slots=True)

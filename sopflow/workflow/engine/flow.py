@@ -230,12 +230,27 @@ def open_task(work: Work, task: Task) -> Task:
     return opened
 
 
-def schedule(work: Work, task: Task, step: int) -> None:
+def schedule(work: Work, task: Task, step: int, repeat: int = 0) -> None:
+    """Arm rung `step` of the task's overdue ladder (its `repeat`-th repetition when > 0).
+
+    A repetition that would already be due (the scheduler was down) moves to the first slot
+    after `now` and the skipped slots count as used, so an outage never produces a burst and
+    `max_repeats` still holds.
+    """
     node = work.definition.task_node(task.node_id)
     if node.deadline is None or task.due_at is None or step >= len(node.deadline.on_due):
         return
-    due = task.due_at + timedelta(hours=node.deadline.on_due[step].after_hours)
-    timer = Timer(f"{task.id}:{step}", task.id, task.node_id, due, step)
+    rung = node.deadline.on_due[step]
+    due = task.due_at + timedelta(hours=rung.after_hours)
+    if repeat:
+        every = timedelta(hours=rung.repeat_every_hours or 1)
+        due += every * repeat
+        while due <= work.now and repeat < rung.max_repeats:
+            repeat, due = repeat + 1, due + every
+        if repeat > rung.max_repeats or due <= work.now:
+            return
+    key = f"{task.id}:{step}" + (f":r{repeat}" if repeat else "")
+    timer = Timer(key, task.id, task.node_id, due, step, repeat)
     work.timers.append(timer)
     work.effects.append(ScheduleTimer(timer.key, timer.node_id, timer.task_id, due))
 
@@ -395,8 +410,13 @@ def _due_at(work: Work, node: TaskNode) -> datetime | None:
         return None
     if work.base.is_urgent and deadline.urgent_hours:
         return work.now + timedelta(hours=deadline.urgent_hours)
+    # 加急 without its own value halves the normal time, in the same unit.
+    share = 0.5 if work.base.is_urgent else 1
     if deadline.hours:
-        return work.now + timedelta(hours=deadline.hours)
+        return work.now + timedelta(hours=deadline.hours * share)
+    if deadline.working_hours:
+        return work.calendar.add_working_hours(work.now, deadline.working_hours * share)
     if deadline.working_days:
-        return work.calendar.add_working_days(work.now, deadline.working_days)
+        days = deadline.working_days * share
+        return work.calendar.add_working_days(work.now, int(days) if days == int(days) else days)
     return None

@@ -162,8 +162,15 @@ def timer_fired(work: Work, command: TimerFired) -> bool:
     step = node.deadline.on_due[timer.step]
     match step.action:
         case DueAction.NOTIFY:
-            _notify_overdue(work, timer, step.notify)
-            schedule(work, task, timer.step + 1)
+            # Coalesce after an outage: when the next rung is already due, only it speaks.
+            later = node.deadline.on_due[timer.step + 1:timer.step + 2]
+            if not (timer.repeat == 0 and later and task.due_at is not None and work.now
+                    >= task.due_at + timedelta(hours=later[0].after_hours)):
+                _notify_overdue(work, timer, step.notify, step.user_ids)
+            if timer.repeat < step.max_repeats and step.repeat_every_hours:
+                schedule(work, task, timer.step, timer.repeat + 1)
+            if timer.repeat == 0:
+                schedule(work, task, timer.step + 1)
         case DueAction.AUTO_APPROVE:
             work.has_decision = True
             close_task(work, task, TaskStatus.APPROVED, "超时自动通过", None)
@@ -188,7 +195,8 @@ def timer_fired(work: Work, command: TimerFired) -> bool:
     return True
 
 
-def _notify_overdue(work: Work, timer: Timer, targets: tuple[NotifyTarget, ...]) -> None:
+def _notify_overdue(work: Work, timer: Timer, targets: tuple[NotifyTarget, ...],
+                    named: tuple[int, ...] = ()) -> None:
     task = work.find_task(timer.task_id)
     if task is None:
         return
@@ -203,10 +211,30 @@ def _notify_overdue(work: Work, timer: Timer, targets: tuple[NotifyTarget, ...])
                     recipients.append(manager)
             case NotifyTarget.INITIATOR:
                 recipients.append(work.base.initiator_id)
+            case NotifyTarget.DEPARTMENT_HEAD:
+                recipients.extend(_department_heads_above(work, task.assignee_id))
+            case NotifyTarget.USERS:
+                recipients.extend(named)
     user_ids = tuple(u for u in dict.fromkeys(recipients) if work.directory.is_active(u))
-    work.effects.append(Notify(NotifyKind.OVERDUE, user_ids, task.id, task.node_id))
-    work.emit(Event("workflow.task.overdue", node_id=task.node_id, task_id=task.id,
-                    user_ids=user_ids, target=timer.key))
+    # A rung before the due time is a friendly reminder, not an overdue notice.
+    early = task.due_at is not None and timer.due_at < task.due_at
+    work.effects.append(Notify(NotifyKind.DUE_SOON if early else NotifyKind.OVERDUE, user_ids,
+                               task.id, task.node_id))
+    work.emit(Event("workflow.task.due_soon" if early else "workflow.task.overdue",
+                    node_id=task.node_id, task_id=task.id, user_ids=user_ids, target=timer.key))
+
+
+def _department_heads_above(work: Work, user_id: int) -> list[int]:
+    """Heads of the user's department; when the user heads it, the heads of the nearest parent
+    department that has someone else."""
+    department = work.directory.department_of(user_id)
+    if department is None:
+        return []
+    for candidate in (department, *work.directory.department_ancestors(department)):
+        heads = [h for h in work.directory.heads_of(candidate) if h != user_id]
+        if heads:
+            return heads
+    return []
 
 
 def _require_initiator(work: Work, actor_id: int, message: str) -> None:

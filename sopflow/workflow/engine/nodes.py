@@ -102,6 +102,8 @@ class NotifyTarget(StrEnum):
     ASSIGNEE = "assignee"
     MANAGER = "manager"  # the assignee's direct manager
     INITIATOR = "initiator"
+    DEPARTMENT_HEAD = "department_head"  # heads of the assignee's department (or the parent's)
+    USERS = "users"  # the step's `user_ids`
 
 
 DEFAULT_ACTIONS: Mapping[NodeKind, tuple[Action, ...]] = {
@@ -154,7 +156,8 @@ class ApproverRule:
                 data["field"] = self.field
             case RuleType.CHOSEN_BY_INITIATOR:
                 data |= {"from": self.choose_from.value, "user_ids": list(self.user_ids),
-                         "role": self.role, "multiple": self.multiple}
+                         "role": self.role, "role_name": self.role_name,
+                         "scope": self.role_scope.value, "multiple": self.multiple}
             case RuleType.CHOSEN_BY_PREVIOUS | RuleType.INITIATOR:
                 pass
         return data
@@ -173,22 +176,36 @@ class Policies:
 
 @dataclass(frozen=True, slots=True)
 class DueStep:
-    """One rung of the overdue ladder, `after_hours` after the task's due time."""
+    """One rung of the overdue ladder, `after_hours` after the task's due time (negative: a
+    reminder before it). A `notify` rung may repeat every `repeat_every_hours`, at most
+    `max_repeats` more times; `user_ids` are the named people of the `users` target."""
 
     after_hours: int
     action: DueAction
     notify: tuple[NotifyTarget, ...] = ()
     to_user_id: int | None = None  # transfer target; None means the assignee's manager
+    user_ids: tuple[int, ...] = ()
+    repeat_every_hours: int | None = None
+    max_repeats: int = 0
 
     def to_dict(self) -> dict[str, JsonValue]:
-        return {"after_hours": self.after_hours, "action": self.action.value,
-                "notify": [target.value for target in self.notify],
-                "to_user_id": self.to_user_id}
+        data: dict[str, JsonValue] = {
+            "after_hours": self.after_hours, "action": self.action.value,
+            "notify": [target.value for target in self.notify], "to_user_id": self.to_user_id}
+        # Optional keys are written only when set, so older stored definitions stay identical.
+        if self.user_ids:
+            data["user_ids"] = list(self.user_ids)
+        if self.repeat_every_hours and self.max_repeats:
+            data |= {"repeat_every_hours": self.repeat_every_hours,
+                     "max_repeats": self.max_repeats}
+        return data
 
 
 @dataclass(frozen=True, slots=True)
 class Deadline:
-    """Time allowed per task: `urgent_hours` for urgent items, else `hours` or `working_days`.
+    """Time allowed per task: `hours` (clock hours), `working_hours` or `working_days` (on the
+    company calendar). Urgent (加急) items get `urgent_hours` clock hours, or half the normal time
+    when that is not set.
 
     Keys the engine does not use (e.g. a future `escalation` block) are kept verbatim in `extra`.
     """
@@ -198,11 +215,14 @@ class Deadline:
     urgent_hours: int | None = None
     on_due: tuple[DueStep, ...] = ()
     extra: Mapping[str, Json] = field(default_factory=dict)
+    working_hours: int | None = None
 
     def to_dict(self) -> dict[str, JsonValue]:
         data: dict[str, JsonValue] = {"working_days": self.working_days, "hours": self.hours,
                                       "urgent_hours": self.urgent_hours,
                                       "on_due": [step.to_dict() for step in self.on_due]}
+        if self.working_hours:
+            data["working_hours"] = self.working_hours
         for key, value in self.extra.items():
             data[key] = plain_json(value)
         return data

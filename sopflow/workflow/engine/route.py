@@ -21,7 +21,7 @@ from .nodes import (
     StartNode,
     TaskNode,
 )
-from .resolve import Candidate, Context, chosen_for, resolve_cc, resolve_task_node
+from .resolve import Candidate, Context, chosen_for, ids_in, resolve_cc, resolve_task_node
 from .state import ChosenApprovers
 from .values import FormData, JsonValue
 
@@ -102,9 +102,19 @@ def choose_branch(group: ConditionGroup, context: Context,
     return default, f"其他条件均不满足，走“{default.name}”"
 
 
+PERSON_DEPARTMENT_SUFFIX = ".department"
+
+
 def operand_resolver(initiator_id: int, form: FormData,
                      directory: Directory) -> Callable[[str], object]:
-    """Operands: form field keys, plus initiator.id/department/position/roles."""
+    """Operands: form field keys, `<person field>.department`, and initiator.id/department/
+    position/roles.
+
+    Person and department values stored as `{"id": n}` (or lists of them) resolve to the ids,
+    so `in`/`not_in` compare ids rather than dict text. `f_owner.department` is the main
+    department of each person in the person field `f_owner` (the operand "belongs to
+    department" tests for a person field).
+    """
     def resolve(name: str) -> object:
         match name:
             case "initiator.id":
@@ -115,13 +125,18 @@ def operand_resolver(initiator_id: int, form: FormData,
                 return directory.position_of(initiator_id)
             case "initiator.roles":
                 return sorted(directory.roles_of(initiator_id))
+            case _ if name.endswith(PERSON_DEPARTMENT_SUFFIX):
+                people = ids_in(form.get(name.removesuffix(PERSON_DEPARTMENT_SUFFIX)))
+                departments = (directory.department_of(person) for person in people)
+                return [d for d in dict.fromkeys(departments) if d is not None]
             case _:
-                return form.get(name)
+                return _plain_ids(form.get(name))
     return resolve
 
 
 def membership(directory: Directory) -> Callable[[object, object], bool]:
-    """`belongs_to`: a department id equals the container or lies in its subtree."""
+    """`belongs_to`: a department id (or `{"id": n}`) equals the container or lies in its
+    subtree."""
     def belongs(value: object, container: object) -> bool:
         department, parent = _as_id(value), _as_id(container)
         if department is None or parent is None:
@@ -186,7 +201,19 @@ class _Preview:
                      for c in found)
 
 
+def _plain_ids(value: JsonValue) -> JsonValue:
+    """`{"id": n}` becomes n, in a list too; every other value is returned as it is."""
+    if isinstance(value, dict) and "id" in value:
+        return value["id"]
+    if isinstance(value, list) and value and all(
+            isinstance(item, dict) and "id" in item for item in value):
+        return [item["id"] for item in value if isinstance(item, dict)]
+    return value
+
+
 def _as_id(value: object) -> int | None:
+    if isinstance(value, dict):
+        value = value.get("id")
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

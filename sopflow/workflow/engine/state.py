@@ -94,6 +94,7 @@ class Timer:
     node_id: str
     due_at: datetime
     step: int
+    repeat: int = 0  # how many times this rung already repeated
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +156,8 @@ class InstanceState:
                       "approvers": list(r.approvers)} for r in self.runs],
             "joins": [{"group_id": j.group_id, "arrived": list(j.arrived)} for j in self.joins],
             "timers": [{"key": t.key, "task_id": t.task_id, "node_id": t.node_id,
-                        "due_at": t.due_at.isoformat(), "step": t.step} for t in self.timers],
+                        "due_at": t.due_at.isoformat(), "step": t.step,
+                        **({"repeat": t.repeat} if t.repeat else {})} for t in self.timers],
             "visited": _sorted(self.visited), "approved_by": _sorted(self.approved_by),
             "previous_approvers": _sorted(self.previous_approvers),
             "participants": _sorted(self.participants),
@@ -185,7 +187,8 @@ class InstanceState:
             joins=tuple(Join(_str(j["group_id"]), tuple(_str(b) for b in _list(j["arrived"])))
                         for j in map(_map, _list(data.get("joins")))),
             timers=tuple(Timer(_str(t["key"]), _str(t["task_id"]), _str(t["node_id"]),
-                               datetime.fromisoformat(_str(t["due_at"])), _int(t["step"]))
+                               datetime.fromisoformat(_str(t["due_at"])), _int(t["step"]),
+                               _int(t.get("repeat", 0)))
                          for t in map(_map, _list(data.get("timers")))),
             visited=frozenset(_str(item) for item in _list(data.get("visited"))),
             approved_by=frozenset(_ints(data.get("approved_by"))),

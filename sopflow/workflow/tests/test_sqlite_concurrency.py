@@ -1,58 +1,64 @@
-"""SQLite: concurrent approvals from threads serialise (IMMEDIATE transactions + busy timeout);
-no "database is locked" reaches the caller."""
+"""SQLite: approvals racing from two OS processes on one file database (WAL, IMMEDIATE
+transactions, busy timeout, as in production) serialise. No "database is locked" reaches the
+caller, and an any-sign node advances exactly once per item (one winner, one Conflict).
+
+The in-memory test database cannot show this (shared-cache table locks ignore the busy
+timeout), so the processes get their own temp file database. Skipped under PostgreSQL, whose
+races are in test_races_pg.py.
+"""
 
 from __future__ import annotations
 
-import threading
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.conf import settings
 
-from sopflow.core.errors import DomainError
-from sopflow.org.models import Company, User
-from sopflow.workflow import services
-from sopflow.workflow.models import ApprovalTask
-
-from .builders import approver, flow_template, running_instance
-
-pytestmark = pytest.mark.django_db(transaction=True)
+ROOT = Path(__file__).resolve().parents[3]
+WORKER = Path(__file__).with_name("sqlite_race_worker.py")
+ROUNDS = 10
 
 
-def test_concurrent_any_sign_approvals_on_sqlite(company: Company, alice: User, bob: User,
-                                                 carol: User, dave: User) -> None:
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite-specific")
-    if connection.is_in_memory_db():
-        # The in-memory shared-cache test database uses table locks that fail at once
-        # (SQLITE_LOCKED ignores busy_timeout); production runs a WAL file database.
-        pytest.skip("needs a file-based SQLite database (WAL + busy timeout)")
-    flow = {"type": "start", "id": "start", "child": approver(
-        "first", "或签", {"type": "users", "user_ids": [bob.pk, carol.pk]}, mode="any",
-        child=approver("next", "下一步", {"type": "users", "user_ids": [dave.pk]}))}
-    instances = [running_instance(alice, flow_template(company, flow)) for _ in range(5)]
-    jobs = [(user, ApprovalTask.objects.get(instance=i, assignee=user).pk)
-            for i in instances for user in (bob, carol)]
-    errors: list[BaseException] = []
-    outcomes: list[str] = []
+@pytest.fixture(autouse=True)
+def _sqlite_only() -> None:
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        pytest.skip("SQLite-specific (PostgreSQL races: test_races_pg.py)")
 
-    def work(user: User, task_id: int) -> None:
-        try:
-            services.approve(actor=user, task_id=task_id)
-            outcomes.append("ok")
-        except DomainError as error:
-            outcomes.append(error.code)
-        except BaseException as error:  # noqa: BLE001  (the test is about these)
-            errors.append(error)
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=work, args=job) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'race.sqlite3'}",
+            "DJANGO_SETTINGS_MODULE": "sopflow.workflow.tests.sqlite_race_settings", "SOPFLOW_VAR_DIR": str(tmp_path),
+            "RACE_ROUNDS": str(ROUNDS), "PYTHONPATH": str(ROOT)}
 
-    assert errors == []
-    assert outcomes.count("ok") == len(instances)
-    for instance in instances:
-        assert ApprovalTask.objects.filter(instance=instance, node_id="next").count() == 1
+
+def test_two_processes_approving_one_any_sign_node_never_see_database_is_locked(
+        tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    subprocess.run([sys.executable, str(WORKER), "seed", str(tmp_path)], cwd=ROOT, env=env,
+                   check=True, timeout=120)
+    racers = [subprocess.Popen([sys.executable, str(WORKER), role, str(tmp_path)], cwd=ROOT,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True) for role in ("bob", "carol")]
+    outputs = [racer.communicate(timeout=120) for racer in racers]
+
+    assert [racer.returncode for racer in racers] == [0, 0], [err for _, err in outputs]
+    results = [json.loads(line) for out, _ in outputs for line in out.splitlines()]
+    assert len(results) == 2 * ROUNDS
+    assert not [r for r in results if r[2].startswith("OperationalError")]
+    by_instance: dict[int, list[str]] = {}
+    for _, instance_id, outcome in results:
+        by_instance.setdefault(instance_id, []).append(outcome)
+    assert all(sorted(o) == ["Conflict", "ok"] for o in by_instance.values()), by_instance
+    with sqlite3.connect(tmp_path / "race.sqlite3") as db:
+        per_instance = db.execute(
+            "SELECT instance_id, COUNT(*) FROM workflow_approvaltask WHERE node_id = 'next' "
+            "GROUP BY instance_id").fetchall()
+        approved = db.execute("SELECT COUNT(*) FROM workflow_approvaltask WHERE "
+                              "node_id = 'first' AND status = 'approved'").fetchone()[0]
+    assert sorted(count for _, count in per_instance) == [1] * ROUNDS
+    assert approved == ROUNDS

@@ -30,5 +30,8 @@ def test_statements_per_task_completion(company: Company, alice: User, bob: User
     print(f"\nstatements per task completion: {len(statements)}")  # noqa: T201
     for sql in statements:
         print("  ", sql[:110])  # noqa: T201
-    # Measured, not the target: see BENCHMARKS.md. Pinned so a regression is noticed.
-    assert len(statements) <= 16
+    # The budget is 8; 10 is what this path costs today (BENCHMARKS.md lists them:
+    # 1 read of task+item+company flags, 1 directory read of the next assignee, UPDATE item,
+    # INSERT task, UPDATE task, INSERT timeline, audit lock/INSERT/head, INSERT notification).
+    # Pinned so a regression is noticed.
+    assert len(statements) <= 10

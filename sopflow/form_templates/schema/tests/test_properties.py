@@ -39,10 +39,18 @@ def condition_on(previous: list[dict[str, Json]]) -> st.SearchStrategy[Json]:
     """Conditions only look back at earlier fields, so generated schemas never loop."""
     if not previous:
         return st.none()
-    keys = [str(item["key"]) for item in previous]
-    leaf = st.builds(lambda key, op, value: {"field": key, "op": op, "value": value},
-                     st.sampled_from(keys), st.sampled_from(["eq", "ne", "gt", "not_empty"]),
-                     st.sampled_from(["差旅", "100", 1]))
+    def ops_for(item: dict[str, Json]) -> list[str]:
+        # Only operators that fit the field's type pass the design check.
+        if item["type"] in {"number", "money", "date", "datetime", "formula"}:
+            return ["eq", "ne", "gt", "not_empty"]
+        if item["type"] in {"text", "textarea", "phone", "email", "single_choice",
+                            "multi_choice"}:
+            return ["eq", "ne", "not_empty"]
+        return ["not_empty"]
+
+    leaf = st.sampled_from(previous).flatmap(lambda item: st.builds(
+        lambda op, value: {"field": str(item["key"]), "op": op, "value": value},
+        st.sampled_from(ops_for(item)), st.sampled_from(["差旅", "100", 1])))
     return st.one_of(st.none(), leaf, st.builds(lambda part: {"not": part}, leaf))
 
 

@@ -98,10 +98,88 @@
     return field;
   }
 
+  // Conditional visibility: the server answers every autosave/calc with the keys of hidden
+  // fields (#form-visibility); the wrappers follow it. The server stays the authority.
+  function applyVisibility() {
+    const state = document.getElementById("form-visibility");
+    if (!state) { return; }
+    const hidden = new Set((state.dataset.hidden || "").split(" ").filter((key) => key !== ""));
+    (state.closest(".sop-form") || document).querySelectorAll("[data-field-key]").forEach((wrapper) => {
+      wrapper.hidden = hidden.has(wrapper.dataset.fieldKey);
+    });
+  }
+  ["htmx:oobAfterSwap", "htmx:afterSettle", "htmx:afterRequest"].forEach((name) => {
+    document.addEventListener(name, () => window.setTimeout(applyVisibility, 0));
+  });
+
+  // Condition operators per field type (the server's design check allows the same ones).
+  const OPS = {
+    number: ["eq", "ne", "gt", "ge", "lt", "le", "is_empty", "not_empty"],
+    text: ["eq", "ne", "contains", "not_contains", "is_empty", "not_empty"],
+    single: ["eq", "ne", "is_empty", "not_empty"],
+    multi: ["contains", "not_contains", "is_empty", "not_empty"],
+    presence: ["is_empty", "not_empty"],
+  };
+  const OP_LABELS = {
+    eq: "等于", ne: "不等于", gt: "大于", ge: "大于等于", lt: "小于", le: "小于等于",
+    contains: "包含", not_contains: "不包含", is_empty: "为空", not_empty: "不为空",
+  };
+  const NO_VALUE = new Set(["is_empty", "not_empty"]);
+
+  function opKind(type) {
+    if (["number", "money", "date", "datetime", "formula"].includes(type)) { return "number"; }
+    if (["text", "textarea", "phone", "email"].includes(type)) { return "text"; }
+    if (type === "single_choice") { return "single"; }
+    if (type === "multi_choice") { return "multi"; }
+    return "presence";
+  }
+
+  // Print view: a static handler (no inline script).
+  document.addEventListener("click", (event) => {
+    if (event.target.closest("[data-print-button]")) { window.print(); }
+  });
+
   document.addEventListener("alpine:init", () => {
     const Alpine = window.Alpine;
 
     Alpine.data("fillForm", () => ({}));
+
+    // Multi-select pickers: a search box hides the options that do not match (chosen ones stay).
+    Alpine.data("pickerSearch", () => ({
+      filter() {
+        const text = this.$el.value.trim().toLowerCase();
+        this.$root.querySelectorAll("select option").forEach((option) => {
+          option.hidden = text !== "" && !option.selected
+            && !option.textContent.toLowerCase().includes(text);
+        });
+      },
+    }));
+
+    // Template settings: upload an image (checked by the server) and insert its Markdown.
+    Alpine.data("sopEditor", () => ({
+      status: "",
+      async uploadImage() {
+        const input = this.$el;
+        const file = (input.files || [])[0];
+        if (!file) { return; }
+        this.status = `正在上传 ${file.name}…`;
+        const data = new FormData();
+        data.append("file", file, file.name);
+        const response = await fetch(this.$root.dataset.uploadUrl, {
+          method: "POST", body: data, credentials: "same-origin",
+          headers: { "X-CSRFToken": csrfToken(this.$root) },
+        });
+        const body = await response.json().catch(() => ({ message: "上传失败，请重试" }));
+        input.value = "";
+        if (!response.ok) { this.status = body.message || "上传失败，请重试"; return; }
+        const text = this.$refs.text;
+        const snippet = `\n![${body.name.replace(/[\[\]]/g, "")}](${body.url})\n`;
+        const at = text.selectionStart ?? text.value.length;
+        text.value = text.value.slice(0, at) + snippet + text.value.slice(at);
+        this.status = `已插入图片 ${body.name}`;
+        text.dispatchEvent(new CustomEvent("sop-changed", { bubbles: true }));
+      },
+    }));
 
     // 明细: add/remove rows client-side; names carry a row token, the server keeps DOM order.
     Alpine.data("detailTable", () => ({
@@ -230,6 +308,45 @@
         this.selectedKey = field.key;
         this.selectedColumnKey = "";
       },
+      // drag from the palette (a clone) into the canvas or a detail table's columns
+      paletteItem() { return `palette:${this.$el.dataset.type}`; },
+      paletteSortConfig() {
+        return { group: { name: "palette", pull: "clone", put: false }, sort: false,
+          forceFallback: true };
+      },
+      dropSortConfig() {
+        return { group: { name: this.$el.dataset.group, pull: false, put: ["palette"] },
+          forceFallback: true,
+          onAdd(event) {
+            // The x-for renders the new field: drop the dragged palette button and bring its
+            // copy left in the palette to life (a DOM clone has no Alpine bindings).
+            event.item.remove();
+            if (event.clone && event.clone.isConnected) { window.Alpine.initTree(event.clone); }
+          } };
+      },
+      noop() {},
+      dropOnCanvas(key, position) {
+        if (typeof key === "string" && key.startsWith("palette:")) {
+          const field = newField(key.slice(8));
+          this.fields.splice(position, 0, field);
+          this.selectedKey = field.key;
+          this.selectedColumnKey = "";
+          return;
+        }
+        this.reorder(key, position);
+      },
+      dropOnColumns(key, position) {
+        if (typeof key === "string" && key.startsWith("palette:")) {
+          const type = key.slice(8);
+          if (type === "table") { return; }
+          const column = newField(type);
+          this.field.columns.splice(position, 0, column);
+          this.selectedKey = this.field.key;
+          this.selectedColumnKey = column.key;
+          return;
+        }
+        this.reorderColumns(key, position);
+      },
       reorder(key, position) {
         const index = this.fields.findIndex((field) => field.key === key);
         if (index < 0) { return; }
@@ -341,6 +458,85 @@
         });
         return keys.join("  ");
       },
+      // conditional visibility / required: rows of field · operator · value, joined by AND/OR
+      setting() { return this.$el.closest("[data-setting]").dataset.setting; },
+      rowsOf(setting) {
+        const condition = this.selected && this.selected[setting];
+        if (!condition) { return []; }
+        return condition.all || condition.any || (condition.field ? [condition] : []);
+      },
+      get visibleRows() { return this.rowsOf("visible_when"); },
+      get requiredRows() { return this.rowsOf("required_when"); },
+      conditionRows() { return this.rowsOf(this.setting()); },
+      hasConditions() { return this.conditionRows().length > 0; },
+      operands() {
+        const selected = this.selected;
+        if (!selected) { return []; }
+        const siblings = this.selectedColumnKey ? (this.table.columns || []) : this.fields;
+        return siblings.filter((item) => item.key !== selected.key && item.type !== "description"
+          && item.type !== "table").map((item) => ({ key: item.key, label: item.label || item.key }));
+      },
+      operandOf(key) {
+        const siblings = this.selectedColumnKey ? (this.table.columns || []) : this.fields;
+        return siblings.find((item) => item.key === key) || null;
+      },
+      addCondition() {
+        const setting = this.setting();
+        const first = this.operands()[0];
+        if (!first) { return; }
+        const operand = this.operandOf(first.key);
+        const row = { field: first.key, op: OPS[opKind(operand.type)][0], value: "" };
+        const condition = this.selected[setting];
+        if (!condition) {
+          this.selected[setting] = { all: [row] };
+        } else if (condition.all || condition.any) {
+          (condition.all || condition.any).push(row);
+        } else {
+          this.selected[setting] = { all: [condition, row] };
+        }
+      },
+      removeCondition() {
+        const setting = this.setting();
+        const rows = this.rowsOf(setting).filter((row) => row !== this.row);
+        const mode = this.selected[setting] && this.selected[setting].any ? "any" : "all";
+        if (rows.length === 0) { delete this.selected[setting]; } else { this.selected[setting] = { [mode]: rows }; }
+      },
+      modeIsAny() {
+        const condition = this.selected && this.selected[this.setting()];
+        return Boolean(condition && condition.any);
+      },
+      modeIsAll() { return !this.modeIsAny(); },
+      setMode() {
+        const setting = this.setting();
+        const rows = this.rowsOf(setting);
+        if (rows.length) { this.selected[setting] = { [this.$el.value]: rows }; }
+      },
+      operandChosen() { return this.row.field === this.operand.key; },
+      setRowField() {
+        this.row.field = this.$el.value;
+        const operand = this.operandOf(this.row.field);
+        this.row.op = OPS[opKind(operand ? operand.type : "")][0];
+        this.row.value = "";
+      },
+      rowOps() {
+        const operand = this.operandOf(this.row.field);
+        return OPS[opKind(operand ? operand.type : "")].map((op) => ({ op, label: OP_LABELS[op] }));
+      },
+      opChosen() { return this.row.op === this.choice.op; },
+      setRowOp() {
+        this.row.op = this.$el.value;
+        if (NO_VALUE.has(this.row.op)) { delete this.row.value; } else if (this.row.value === undefined) { this.row.value = ""; }
+      },
+      needsValue() { return !NO_VALUE.has(this.row.op); },
+      rowOptions() {
+        const operand = this.operandOf(this.row.field);
+        return operand && operand.options ? operand.options : [];
+      },
+      hasRowOptions() { return this.needsValue() && this.rowOptions().length > 0; },
+      hasFreeValue() { return this.needsValue() && this.rowOptions().length === 0; },
+      valueChosen() { return String(this.row.value) === String(this.option.value); },
+      rowValue() { return this.row.value === undefined || this.row.value === null ? "" : String(this.row.value); },
+      setRowValue() { this.row.value = this.$el.value; },
       // preview, save, publish
       isPhone() { return this.previewMode === "phone"; },
       showPhone() { this.previewMode = "phone"; },

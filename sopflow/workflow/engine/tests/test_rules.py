@@ -16,7 +16,9 @@ from .builders import (
     FINANCE,
     FRANK,
     HR,
+    IT_DEPT,
     MARKETING,
+    MARKETING_TEAM,
     SALES_POSITION,
     VINCE,
     approver,
@@ -183,3 +185,85 @@ def test_condition_branch_is_chosen_from_initiator_and_form_operands(
 
     assert steps[0].branch_id == taken
     assert steps[1].node_id == ("a" if taken == "match" else "b")
+
+
+def _taken(condition: dict[str, Json], form: dict[str, object], initiator: int = ALICE) -> str:
+    route = definition(condition_group("g", branch("match", condition, approver("a", users(CEO))),
+                                       branch("other", {}, approver("b", users(HR)))))
+    steps = preview_route(route, initiator_id=initiator, form=form, directory=org())
+    return steps[0].branch_id
+
+
+@pytest.mark.parametrize(("person", "taken"), [
+    (FRANK, "match"),  # 市场一组, inside 市场部
+    (BOB, "match"),  # 市场部 itself
+    (DAVE, "other"),  # IT
+])
+def test_belongs_to_on_a_person_field_tests_the_persons_department(person: int,
+                                                                    taken: str) -> None:
+    condition: dict[str, Json] = {"field": "f_owner.department", "op": "belongs_to",
+                                  "value": [MARKETING]}
+
+    assert _taken(condition, {"f_owner": person}) == taken
+    assert _taken(condition, {"f_owner": {"id": person}}) == taken
+    assert _taken(condition, {"f_owner": [{"id": person}]}) == taken
+
+
+def test_belongs_to_on_a_person_field_does_not_treat_the_user_id_as_a_department() -> None:
+    # ERIN's user id equals the id of 市场一组 (under 市场部), but she works in 财务部.
+    assert ERIN == MARKETING_TEAM
+    condition: dict[str, Json] = {"field": "f_owner.department", "op": "belongs_to",
+                                  "value": [MARKETING]}
+
+    assert _taken(condition, {"f_owner": ERIN}) == "other"
+    assert _taken({**condition, "value": [FINANCE]}, {"f_owner": ERIN}) == "match"
+
+
+def test_not_belongs_to_on_several_people_holds_only_when_nobody_is_inside() -> None:
+    condition: dict[str, Json] = {"field": "f_owner.department", "op": "not_belongs_to",
+                                  "value": [FINANCE]}
+
+    assert _taken(condition, {"f_owner": [ALICE, DAVE]}) == "match"
+    assert _taken(condition, {"f_owner": [ALICE, CAROL]}) == "other"
+    assert _taken(condition, {"f_owner": []}) == "match"
+
+
+@pytest.mark.parametrize("value", [BOB, {"id": BOB}, [{"id": BOB}], [BOB, CAROL],
+                                   str(BOB), [{"id": CAROL}, {"id": BOB}]])
+def test_in_on_a_person_value_compares_ids_whatever_the_stored_shape(value: object) -> None:
+    assert _taken({"field": "f_owner", "op": "in", "value": [BOB]}, {"f_owner": value}) == "match"
+    assert _taken({"field": "f_owner", "op": "not_in", "value": [BOB]},
+                  {"f_owner": value}) == "other"
+
+
+def test_belongs_to_on_a_department_value_stored_as_an_object() -> None:
+    condition: dict[str, Json] = {"field": "f_dept", "op": "belongs_to", "value": [MARKETING]}
+
+    assert _taken(condition, {"f_dept": {"id": MARKETING_TEAM}}) == "match"
+    assert _taken(condition, {"f_dept": [{"id": IT_DEPT}]}) == "other"
+
+
+def test_engine_internals_used_by_the_designer_are_public() -> None:
+    import sopflow.workflow.engine as engine
+    from sopflow.workflow.engine import resolve, route
+
+    assert engine.candidates is resolve.candidates
+    assert engine.Context is resolve.Context
+    assert engine.operand_resolver is route.operand_resolver
+    assert engine.membership is route.membership
+    assert {"candidates", "Context", "operand_resolver", "membership"} <= set(engine.__all__)
+
+
+def test_chosen_by_initiator_keeps_its_role_scope_through_json() -> None:
+    rule: dict[str, Json] = {"type": "chosen_by_initiator", "from": "role", "role": "finance",
+                             "role_name": "财务", "scope": "department", "multiple": False}
+    route = definition(approver("pick", rule))
+
+    again = type(route).from_dict(route.to_dict())
+
+    saved = again.to_dict()["child"]
+    assert isinstance(saved, dict)
+    assert isinstance(saved["approver_rule"], dict)
+    assert saved["approver_rule"]["scope"] == "department"
+    assert saved["approver_rule"]["role_name"] == "财务"
+    assert again == route

@@ -1,0 +1,615 @@
+"""Workflow benchmark (issue 4): the S2 workload through the real services against a throwaway
+database, the same row work as hand-written SQL (the floor), inbox/badge latency over growing
+history, state size per step and memory. Run by hand (not collected by pytest):
+
+    .venv/bin/python bench/workflow_bench.py --db sqlite --n 2000
+    .venv/bin/python bench/workflow_bench.py --db postgres --n 2000 --history 10000,100000,1000000
+
+SQLite runs on a temp file (WAL, IMMEDIATE transactions, like production); PostgreSQL creates
+and drops `sopflow_bench_<pid>` on 127.0.0.1:5432 (user postgres, or --pg-url). Results are
+written up in BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+OVER = [{"f_item": "设备", "f_amount": "60000.00"}]
+UNDER = [{"f_item": "交通", "f_amount": "1200.00"}, {"f_item": "住宿", "f_amount": "2000.00"}]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--n", type=int, default=2000, help="instances in the timed run")
+    parser.add_argument("--history", default="10000,100000",
+                        help="comma-separated historical item counts for the inbox latency")
+    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="sopflow_bench_"))
+    os.environ["SOPFLOW_VAR_DIR"] = str(workdir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    os.environ["DEBUG"] = "0"
+    dbname = f"sopflow_bench_{os.getpid()}"
+    if args.db == "sqlite":
+        os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    else:
+        _pg_admin(args.pg_url, f'CREATE DATABASE "{dbname}"')
+        os.environ["DATABASE_URL"] = args.pg_url.rsplit("/", 1)[0] + f"/{dbname}"
+    try:
+        run(args)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if args.db == "postgres" and not args.keep:
+            _pg_admin(args.pg_url, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _pg_admin(url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]  # fixed statement built above
+
+
+def run(args: argparse.Namespace) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    print(f"# {args.db} · {connection.vendor} {_server_version()} · Python "
+          f"{platform.python_version()} · {os.cpu_count()} cores · {platform.machine()}")
+    print(f"migrated in {time.perf_counter() - started:.1f}s")
+    org = seed()
+    Workload(org).warm_up()
+
+    # 1. throughput: engine vs hand-written SQL, same run, same connection, interleaved halves
+    engine, raw = Workload(org), RawWorkload(org)
+    half = args.n // 2
+    timings = {"engine": 0.0, "raw": 0.0}
+    steps = {"engine": 0, "raw": 0}
+    for _ in range(2):
+        for name, runner in (("engine", engine), ("raw", raw)):
+            gc.collect()
+            begin = time.perf_counter()
+            steps[name] += runner.run(half)
+            timings[name] += time.perf_counter() - begin
+    n = half * 2
+    rates = {name: n / timings[name] for name in timings}
+    print("\n## Throughput (S2: dept head → finance if > 50,000 → HR archive; "
+          "one transaction per step)")
+    for name in ("engine", "raw"):
+        print(f"{name:>6}: {n} instances in {timings[name]:.2f}s = {rates[name]:.1f} "
+              f"instances/s, {steps[name] / timings[name]:.1f} task completions+starts/s "
+              f"({steps[name]} steps)")
+    print(f" ratio engine/raw instances/s: {rates['engine'] / rates['raw']:.3f}")
+
+    # 2. statements per step (engine, sampled outside the timed run)
+    per_step = engine.count_statements()
+    raw_per_step = raw.count_statements()
+    print("\n## Statements per step (engine / hand-written)")
+    for step, count in per_step.items():
+        print(f"  {step:<28} {count:>3} / {raw_per_step.get(step, '-')}")
+
+    # 3. state size does not grow with completed steps
+    sizes = state_sizes(org, steps_count=30)
+    print("\n## Stored state size by completed steps (30 sequential single-approver nodes)")
+    print("  " + ", ".join(f"{step}:{size}B" for step, size in sizes))
+
+    # 4. memory: two N values with tracemalloc
+    print("\n## Memory")
+    small, large = max(50, args.n // 8), max(200, args.n // 2)
+    for count in (small, large):
+        gc.collect()
+        tracemalloc.start()
+        Workload(org).run(count)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"  N={count:>5}: tracemalloc peak {peak / 2**20:.1f} MiB, "
+              f"ru_maxrss {_maxrss_mib():.1f} MiB")
+
+    # 5. inbox page + badge latency with growing history
+    print("\n## Inbox latency (median of 30 calls; page = inbox_counts + inbox_for('todo'))")
+    history = History(org)
+    baseline: dict[str, float] = {}
+    for target in [int(x) for x in args.history.split(",") if x]:
+        begin = time.perf_counter()
+        history.grow_to(target)
+        grown = time.perf_counter() - begin
+        result = inbox_latency(org["inbox_user"])
+        baseline = baseline or result
+        print(f"  {target:>8} items (generated in {grown:.0f}s): " + ", ".join(
+            f"{key} {value * 1000:.2f} ms ({value / baseline[key]:.2f}× first)"
+            for key, value in result.items()))
+    print(f"\nru_maxrss at end: {_maxrss_mib():.1f} MiB; total {time.perf_counter() - started:.0f}s")
+
+
+def _server_version() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("select sqlite_version()")
+        else:
+            cursor.execute("show server_version")
+        return str(cursor.fetchone()[0])
+
+
+def _maxrss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- seed ---------------------------------------------------------------------------------------
+
+
+def seed() -> dict[str, Any]:
+    from sopflow.form_templates.tests.builders import build_template
+    from sopflow.org.models import Company, Department, User
+    from sopflow.workflow.definitions import publish_definition
+
+    company = Company.objects.create(name="基准测试公司", code="bench")
+    sales = Department.objects.create(company=company, name="销售部", code="sales")
+    fin = Department.objects.create(company=company, name="财务部", code="fin")
+    hr = Department.objects.create(company=company, name="人事部", code="hr")
+
+    def person(no: str, name: str, department: Department) -> User:
+        return User.objects.create_user(password=None, company=company, employee_no=no,
+                                        name=name, department=department)
+
+    head = person("H1", "王主管", sales)
+    sales.heads.set([head])
+    finance = person("F1", "李财务", fin)
+    archivist = person("R1", "赵人事", hr)
+    inbox_user = person("I1", "钱收件", fin)
+    initiators = [person(f"E{i}", f"员工{i}", sales) for i in range(20)]
+    flow = {"type": "start", "id": "start", "name": "发起人", "child": {
+        "type": "approver", "id": "head", "name": "部门负责人审核", "mode": "any",
+        "approver_rule": {"type": "department_head", "level": 0},
+        "child": {"type": "condition_group", "id": "amount", "name": "金额", "branches": [
+            {"id": "big", "name": "超过5万", "condition": {
+                "field": "f_total", "op": "gt", "value": "50000"},
+             "child": {"type": "approver", "id": "finance", "name": "财务审核", "mode": "any",
+                       "approver_rule": {"type": "users", "user_ids": [finance.pk]},
+                       "child": None}},
+            {"id": "other", "name": "其他", "condition": {}, "child": None}],
+            "child": {"type": "handler", "id": "archive", "name": "人事归档",
+                      "approver_rule": {"type": "users", "user_ids": [archivist.pk]},
+                      "child": None}}}}
+    template = build_template(company, name="费用报销（基准）", code="bench-expense")
+    publish_definition(actor=None, template=template, spec={"flow": flow})
+    template.refresh_from_db()
+    return {"company": company, "head": head, "finance": finance, "archivist": archivist,
+            "inbox_user": inbox_user, "initiators": initiators, "template": template,
+            "departments": (sales, fin, hr)}
+
+
+def _values(i: int) -> dict[str, Any]:
+    return {"f_type": "差旅", "f_items": OVER if i % 2 == 0 else UNDER,
+            "f_payee": "招商银行 6225 8801 2345 6789"}
+
+
+# --- the engine workload ------------------------------------------------------------------------
+
+
+class Workload:
+    """S2 through the real services: draft, submit (starts the workflow), then every open task
+    is decided by its assignee, one transaction per step."""
+
+    def __init__(self, org: dict[str, Any]) -> None:
+        self.org = org
+        self.count = 0
+
+    def one(self, observe: Callable[[str], Any] | None = None) -> int:
+        from sopflow.form_templates.services import submissions
+        from sopflow.workflow import services
+        from sopflow.workflow.models import ApprovalTask
+
+        org, i = self.org, self.count
+        self.count += 1
+        initiator = org["initiators"][i % len(org["initiators"])]
+        deciders = {u.pk: u for u in (org["head"], org["finance"], org["archivist"])}
+        with _step(observe, "draft"):
+            draft = submissions.start_submission(actor=initiator,
+                                                 template_id=org["template"].pk)
+        with _step(observe, "submit (starts workflow)"):
+            instance = services.submit_for_approval(actor=initiator, submission_id=draft.pk,
+                                                    values=_values(i))
+        steps = 2
+        while True:
+            task = (ApprovalTask.objects.filter(instance_id=instance.pk, status="open")
+                    .only("pk", "assignee_id", "node_id").first())
+            if task is None:
+                return steps
+            actor = deciders[task.assignee_id]
+            if task.node_id == "archive":
+                with _step(observe, "complete (finishes)"):
+                    services.complete(actor=actor, task_id=task.pk)
+            else:
+                with _step(observe, f"approve {task.node_id} (opens next)"):
+                    services.approve(actor=actor, task_id=task.pk)
+            steps += 1
+
+    def run(self, count: int) -> int:
+        return sum(self.one() for _ in range(count))
+
+    def warm_up(self) -> None:
+        self.run(4)
+
+    def count_statements(self) -> dict[str, int]:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        found: dict[str, int] = {}
+
+        def observe(name: str) -> Any:
+            return _Counter(connection, CaptureQueriesContext, found, name)
+
+        for _ in range(2):  # one over 50,000, one under
+            self.one(observe)
+        return found
+
+
+class _Counter:
+    def __init__(self, connection: Any, capture: Any, found: dict[str, int], name: str) -> None:
+        self.context, self.found, self.name = capture(connection), found, name
+
+    def __enter__(self) -> None:
+        self.context.__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.context.__exit__(*exc)
+        self.found[self.name] = sum(
+            1 for q in self.context.captured_queries
+            if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT")))
+
+
+class _step:
+    def __init__(self, observe: Callable[[str], Any] | None, name: str) -> None:
+        self.inner = observe(name) if observe else None
+
+    def __enter__(self) -> None:
+        if self.inner is not None:
+            self.inner.__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.inner is not None:
+            self.inner.__exit__(*exc)
+
+
+# --- the hand-written SQL floor -----------------------------------------------------------------
+
+
+class RawInsert:
+    """INSERT … VALUES (…), (…) RETURNING id over every column of a model; values prepared once
+    from a prototype row, only the varying columns are set per row."""
+
+    def __init__(self, model: Any, **base: Any) -> None:
+        from django.db import connection
+
+        prototype = model(**base)
+        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.index = {f.attname: i for i, f in enumerate(self.fields)}
+        self.base = [f.get_db_prep_save(getattr(prototype, f.attname), connection)
+                     for f in self.fields]
+        self.head = (f"INSERT INTO {model._meta.db_table} ("
+                     + ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
+                     + ") VALUES ")
+        self.one = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
+
+    def execute(self, cursor: Any, rows: list[dict[str, Any]]) -> list[int]:
+        params: list[Any] = []
+        for row in rows:
+            values = self.base.copy()
+            for key, value in row.items():
+                values[self.index[key]] = value
+            params += values
+        cursor.execute(self.head + ", ".join([self.one] * len(rows)) + " RETURNING id", params)
+        return [r[0] for r in cursor.fetchall()]
+
+
+class RawWorkload:
+    """The same rows as the engine writes for S2, as the fewest INSERT/UPDATE statements, one
+    transaction per step: no reads (ids are known), the audit chain kept (hash in Python, head
+    row updated), JSON state written whole."""
+
+    def __init__(self, org: dict[str, Any]) -> None:
+        from django.db import connection
+
+        from sopflow.audit.models import AuditEvent
+        from sopflow.form_templates.models import Submission
+        from sopflow.notify.models import Notification
+        from sopflow.workflow.models import ApprovalTask, Instance, InstanceEvent
+
+        self.org = org
+        template = org["template"]
+        self.version_id = template.current_version_id
+        from sopflow.workflow.definitions import current_version
+
+        self.definition_version_id = current_version(template.pk).pk
+        company = org["company"].pk
+        self.ops = connection.ops
+        self.submission = RawInsert(Submission, company_id=company, template_id=template.pk,
+                                    version_id=self.version_id, author_id=org["head"].pk,
+                                    title="费用报销", values={})
+        self.instance = RawInsert(Instance, company_id=company, submission_id=0,
+                                  template_id=template.pk,
+                                  definition_version_id=self.definition_version_id,
+                                  initiator_id=org["head"].pk, title="费用报销",
+                                  status_text="审批中", current_nodes="", revision=1, state={})
+        self.task = RawInsert(ApprovalTask, instance_id=0, company_id=company, key="t1",
+                              node_id="head", node_name="部门负责人审核",
+                              assignee_id=org["head"].pk, reason="部门负责人", comment="")
+        self.event = RawInsert(InstanceEvent, instance_id=0, verb="x", node_id="",
+                               node_name="", comment="", payload={})
+        self.audit = RawInsert(AuditEvent, actor_label="", action="x",
+                               object_type="workflow.instance", object_id="0",
+                               object_repr="费用报销", company_id=company, changes={},
+                               user_agent="", prev_hash="", hash="")
+        self.notification = RawInsert(Notification, recipient_id=org["head"].pk, kind="x",
+                                      title="", body="", link="", source="")
+        self.count = 0
+        self.observe: Callable[[str], Any] | None = None
+
+    def run(self, count: int) -> int:
+        return sum(self.one() for _ in range(count))
+
+    def count_statements(self) -> dict[str, int]:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        found: dict[str, int] = {}
+        self.observe = lambda name: _Counter(connection, CaptureQueriesContext, found, name)
+        for _ in range(2):
+            self.one()
+        self.observe = None
+        return found
+
+    def _audit(self, cursor: Any, actor: Any, object_id: int, actions: list[str],
+               at: Any) -> None:
+        cursor.execute("SELECT last_hash FROM audit_auditchainhead WHERE id = 1"
+                       + ("" if self.ops.connection.vendor == "sqlite" else " FOR UPDATE"))
+        row = cursor.fetchone()
+        previous = row[0] if row else "0" * 64
+        rows = []
+        for action in actions:
+            changes = {"name": action, "instance": object_id}
+            digest = hashlib.sha256(json.dumps(
+                [previous, action, object_id, changes], sort_keys=True,
+                ensure_ascii=False).encode()).hexdigest()
+            rows.append({"occurred_at": at, "actor_id": actor.pk, "actor_label": actor.name,
+                         "action": action, "object_id": str(object_id),
+                         "changes": self.ops.adapt_json_value(changes, None),
+                         "prev_hash": previous, "hash": digest})
+            previous = digest
+        ids = self.audit.execute(cursor, rows)
+        cursor.execute("UPDATE audit_auditchainhead SET last_hash = %s, last_event_id = %s "
+                       "WHERE id = 1", [previous, ids[-1]])
+
+    def one(self) -> int:
+        from django.db import connection, transaction
+
+        from sopflow.core.clock import clock
+
+        org, i = self.org, self.count
+        self.count += 1
+        initiator = org["initiators"][i % len(org["initiators"])]
+        big = i % 2 == 0
+        json_of = self.ops.adapt_json_value
+        state = {"status": "running", "active": ["head"], "visited": ["start", "head"],
+                 "tasks": {"t1": {"node": "head", "assignee": org["head"].pk}},
+                 "form": {"f_total": "60000.00" if big else "3200.00"}}
+        with _step(self.observe, "draft"), transaction.atomic(), connection.cursor() as c:
+            at = self.ops.adapt_datetimefield_value(clock.now())
+            sub_id = self.submission.execute(c, [{"author_id": initiator.pk, "created_at": at,
+                                                  "updated_at": at}])[0]
+            self._audit(c, initiator, sub_id, ["form_templates.submission.created"], at)
+        with _step(self.observe, "submit (starts workflow)"), transaction.atomic(), \
+                connection.cursor() as c:
+            at = self.ops.adapt_datetimefield_value(clock.now())
+            c.execute("UPDATE form_templates_submission SET status = %s, submitted_at = %s, "
+                      "updated_at = %s, \"values\" = %s WHERE id = %s",
+                      ["submitted", at, at, json_of(_values(i), None), sub_id])
+            inst_id = self.instance.execute(c, [{
+                "submission_id": sub_id, "initiator_id": initiator.pk, "started_at": at,
+                "state": json_of(state, None), "current_nodes": "部门负责人审核"}])[0]
+            self.task.execute(c, [{"instance_id": inst_id, "opened_at": at}])
+            self.event.execute(c, [{"instance_id": inst_id, "verb": verb, "at": at}
+                                   for verb in ("workflow.instance.started",
+                                                "workflow.task.opened")])
+            self._audit(c, initiator, inst_id, ["form_templates.submission.submitted",
+                                                "workflow.instance.started",
+                                                "workflow.task.opened"], at)
+            self.notification.execute(c, [{"recipient_id": org["head"].pk, "created_at": at,
+                                           "kind": "workflow.task.assigned"}])
+        route = [("head", org["head"], "t1")]
+        if big:
+            route.append(("finance", org["finance"], "t2"))
+        route.append(("archive", org["archivist"], f"t{len(route) + 1}"))
+        for position, (node, actor, key) in enumerate(route):
+            last = position == len(route) - 1
+            name = "complete (finishes)" if last else f"approve {node} (opens next)"
+            with _step(self.observe, name), transaction.atomic(), connection.cursor() as c:
+                at = self.ops.adapt_datetimefield_value(clock.now())
+                state = {**state, "active": [] if last else [route[position + 1][0]],
+                         "status": "approved" if last else "running"}
+                c.execute("UPDATE workflow_instance SET state = %s, status = %s, "
+                          "revision = revision + 1, current_nodes = %s, finished_at = %s "
+                          "WHERE id = %s AND revision = %s",
+                          [json_of(state, None), state["status"], "" if last else node,
+                           at if last else None, inst_id, position + 1])
+                c.execute("UPDATE workflow_approvaltask SET status = %s, decided_at = %s "
+                          "WHERE instance_id = %s AND key = %s",
+                          ["completed" if last else "approved", at, inst_id, key])
+                verbs = ["workflow.task.approved", "workflow.node.completed"]
+                if last:
+                    verbs.append("workflow.instance.approved")
+                else:
+                    following = route[position + 1]
+                    self.task.execute(c, [{"instance_id": inst_id, "opened_at": at,
+                                           "key": following[2], "node_id": following[0],
+                                           "assignee_id": following[1].pk}])
+                    verbs.append("workflow.task.opened")
+                self.event.execute(c, [{"instance_id": inst_id, "verb": verb, "at": at,
+                                        "actor_id": actor.pk} for verb in verbs])
+                self._audit(c, actor, inst_id, verbs, at)
+                recipient = initiator if last else route[position + 1][1]
+                self.notification.execute(c, [{"recipient_id": recipient.pk, "created_at": at,
+                                               "kind": "workflow.task.assigned"}])
+        return 2 + len(route)
+
+
+# --- state size ---------------------------------------------------------------------------------
+
+
+def state_sizes(org: dict[str, Any], steps_count: int) -> list[tuple[int, int]]:
+    from sopflow.form_templates.services import submissions
+    from sopflow.form_templates.tests.builders import build_template
+    from sopflow.workflow import services
+    from sopflow.workflow.definitions import publish_definition
+    from sopflow.workflow.models import ApprovalTask, Instance
+
+    head = org["head"]
+    child = None
+    for number in range(steps_count, 0, -1):
+        child = {"type": "approver", "id": f"n{number}", "name": f"第{number}步", "mode": "any",
+                 "approver_rule": {"type": "users", "user_ids": [head.pk]}, "child": child}
+    template = build_template(org["company"], name="长流程（基准）", code="bench-long")
+    publish_definition(actor=None, template=template,
+                       spec={"flow": {"type": "start", "id": "start", "child": child}})
+    initiator = org["initiators"][0]
+    draft = submissions.start_submission(actor=initiator, template_id=template.pk)
+    instance = services.submit_for_approval(actor=initiator, submission_id=draft.pk,
+                                            values=_values(1))
+    sizes = []
+    for step in range(1, steps_count + 1):
+        task = ApprovalTask.objects.get(instance=instance, status="open")
+        services.approve(actor=head, task_id=task.pk, comment=f"同意 {step}")
+        state = Instance.objects.values_list("state", flat=True).get(pk=instance.pk)
+        if step in (1, 2, 5, 10, 20, steps_count):
+            sizes.append((step, len(json.dumps(state, ensure_ascii=False).encode())))
+    return sizes
+
+
+# --- history + inbox latency --------------------------------------------------------------------
+
+
+class History:
+    """Decided tasks (with their submissions and items) for the inbox user, made with bulk
+    INSERT … SELECT; 30 of them stay open so the todo page and the badge have rows."""
+
+    def __init__(self, org: dict[str, Any]) -> None:
+        self.org, self.made = org, 0
+
+    def grow_to(self, target: int) -> None:
+        from django.db import connection, transaction
+
+        count = target - self.made
+        if count <= 0:
+            return
+        org = self.org
+        sqlite = connection.vendor == "sqlite"
+        user = org["inbox_user"].pk
+        version = RawWorkload(org)
+        with transaction.atomic(), connection.cursor() as c:
+            c.execute("SELECT COALESCE(MAX(id), 0) FROM form_templates_submission")
+            sub_from = c.fetchone()[0]
+            c.execute("SELECT COALESCE(MAX(id), 0) FROM workflow_instance")
+            inst_from = c.fetchone()[0]
+            series = ("WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s "
+                      "WHERE n < %s) " if sqlite else "")
+            source = "s" if sqlite else "generate_series(1, %s) AS s(n)"
+            at = "datetime('now', '-' || (s.n % 700) || ' days')" if sqlite else \
+                "now() - (s.n % 700) * interval '1 day'"
+            self._insert(c, version.submission, series, source, count, {
+                "title": "'历史报销 ' || s.n", "created_at": at, "updated_at": at,
+                "status": "'submitted'", "author_id": str(user)})
+            self._insert(c, version.instance, "", "form_templates_submission sub", None, {
+                "submission_id": "sub.id", "title": "sub.title", "started_at": "sub.created_at",
+                "finished_at": "sub.created_at", "status": "'approved'",
+                "initiator_id": "sub.author_id"}, where=f"sub.id > {int(sub_from)}")
+            self._insert(c, version.task, "", "workflow_instance i", None, {
+                "instance_id": "i.id", "assignee_id": str(user), "opened_at": "i.started_at",
+                "decided_at": "i.started_at", "status": "'approved'", "node_id": "'finance'",
+                "node_name": "'财务审核'"}, where=f"i.id > {int(inst_from)}")
+            # keep 30 open tasks for the todo page / badge
+            if self.made == 0:
+                c.execute("UPDATE workflow_approvaltask SET status = 'open', decided_at = NULL "
+                          "WHERE id IN (SELECT id FROM workflow_approvaltask WHERE assignee_id "
+                          "= %s ORDER BY id DESC LIMIT 30)", [user])
+        with connection.cursor() as c:
+            c.execute("ANALYZE")
+        self.made = target
+
+    @staticmethod
+    def _insert(cursor: Any, raw: RawInsert, prefix: str, source: str, count: int | None,
+                expressions: dict[str, str], where: str = "") -> None:
+        columns, select, params = [], [], []
+        for field, base in zip(raw.fields, raw.base, strict=True):
+            columns.append(field.column)
+            if field.attname in expressions:
+                select.append(expressions[field.attname])
+            else:
+                select.append("%s")
+                params.append(base)
+        sql = (prefix + f"INSERT INTO {raw.head.split(' (')[0].split()[-1]} ("
+               + ", ".join(f'"{c}"' for c in columns) + ") SELECT " + ", ".join(select)
+               + f" FROM {source}" + (f" WHERE {where}" if where else ""))
+        lead = [count] if count is not None and prefix else []
+        tail = [count] if count is not None and not prefix else []
+        # SQLite: the series bound comes first (in the WITH); PostgreSQL: in FROM, after SELECT.
+        cursor.execute(sql, lead + params + tail)
+
+
+def inbox_latency(user: Any, repeat: int = 30) -> dict[str, float]:
+    from sopflow.workflow import queries
+
+    def page() -> None:
+        queries.inbox_counts(user)
+        list(queries.inbox_for(user, "todo"))
+
+    def badge() -> None:
+        queries.badge_count(user)
+
+    def done_tab() -> None:
+        list(queries.inbox_for(user, "done"))
+
+    result = {}
+    for name, call in (("page", page), ("badge", badge), ("done-tab", done_tab)):
+        call()
+        samples = []
+        for _ in range(repeat):
+            begin = time.perf_counter()
+            call()
+            samples.append(time.perf_counter() - begin)
+        result[name] = statistics.median(samples)
+    return result
+
+
+if __name__ == "__main__":
+    main()
