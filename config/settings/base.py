@@ -175,10 +175,24 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "build" / "static"))
 STATICFILES_DIRS = [BASE_DIR / "build" / "vendor"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Uploaded files: local disk by default; an S3-compatible bucket (AWS, MinIO, 阿里云 OSS, 腾讯云 COS)
+# with FILE_STORAGE=storages.backends.s3.S3Storage and `pip install .[s3]`.
+FILE_STORAGE = os.environ.get("FILE_STORAGE", "django.core.files.storage.FileSystemStorage")
+_file_storage_options: dict[str, object] = {}
+if FILE_STORAGE.startswith("storages.backends.s3"):
+    _file_storage_options = {
+        "bucket_name": os.environ.get("S3_BUCKET", ""),
+        "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("S3_REGION") or None,
+        "access_key": os.environ.get("S3_ACCESS_KEY_ID", ""),
+        "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
+        "location": os.environ.get("S3_PREFIX", "sopflow"),
+        "default_acl": "private",
+        "querystring_auth": True,  # files are still served through permission-checked views
+        "file_overwrite": False,
+    }
 STORAGES = {
-    "default": {
-        "BACKEND": os.environ.get("FILE_STORAGE", "django.core.files.storage.FileSystemStorage")
-    },
+    "default": {"BACKEND": FILE_STORAGE, "OPTIONS": _file_storage_options},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024

@@ -346,4 +346,6 @@ def _item(user: User, instance: Instance) -> dict[str, Any]:
         "my_task_id": page.my_task.pk if page.my_task else None,
         "actions": sorted(page.actions), "reject_reasons": list(page.reject_reasons),
         "return_reasons": list(page.return_reasons), "changes": page.diff,
+        # While returned: where resubmitting goes ("returner" → resume_node, or "start").
+        "resubmit_to": page.resubmit_to or None, "resume_node": page.resume_node_name or None,
     }

@@ -47,11 +47,15 @@ class Clock:
 
     @contextmanager
     def frozen(self, moment: datetime) -> Iterator[Clock]:
+        """Frozen at `moment` inside the block; afterwards as before (frozen or not)."""
+        with self._lock:
+            previous = self._frozen
         self.set(moment)
         try:
             yield self
         finally:
-            self.unfreeze()
+            with self._lock:
+                self._frozen = previous
 
 
 clock = Clock()

@@ -134,6 +134,8 @@ DEMO_LOGINS = [
     ("E033", "姜宁 · 审计员"),
     ("E062", "朱明 · 销售专员（出差日报）"),
     ("E043", "黄晓 · 市场专员（未通过《费用报销SOP》，体验培训与考试门槛）"),
+    ("E011", "周婷 · 行政专员（手机拍照报修）"),
+    ("E010", "孙丽 · 行政经理（跟进报修进度）"),
     ("E101", "魏强 · IT 工程师（设备报修）"),
 ]
 
@@ -142,8 +144,12 @@ def demo_exists() -> bool:
     return Company.objects.filter(code=COMPANY_CODE).exists()
 
 
-def seed_demo(*, password: str = DEMO_PASSWORD) -> Company:
-    """Create the demo group and company once; a second call returns the existing company."""
+def seed_demo(*, password: str = DEMO_PASSWORD, activity: bool = False) -> Company:
+    """Create the demo group and company once; a second call returns the existing company.
+
+    `activity` adds the approval items that show time working right after `make run` (an
+    overdue one, one due soon, one falling due in 90 seconds; `sopflow.workflow.demo`). `serve`
+    and `seed_demo` pass it; tests that start from empty inboxes leave it off."""
     existing = Company.objects.filter(code=COMPANY_CODE).first()
     if existing is not None:
         return existing
@@ -223,7 +229,15 @@ def seed_demo(*, password: str = DEMO_PASSWORD) -> Company:
         _seed_time_and_messages(company, people)
         _seed_training(company)
         _seed_delegation(people)
+        if activity:
+            _seed_activity(company)
     return company
+
+
+def _seed_activity(company: Company) -> None:
+    from sopflow.workflow.demo import seed_deadlines
+
+    seed_deadlines(company)
 
 
 def _seed_delegation(people: dict[str, User]) -> None:

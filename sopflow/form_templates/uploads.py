@@ -90,6 +90,10 @@ def inspect_upload(
 
 
 def _sniff(name: str, data: bytes) -> str:
+    # Windows programs (and DLLs) start with "MZ"; puremagic ranks MIME-less formats that share
+    # the prefix first, so the refusal would say "无法识别的内容" instead of "可执行程序".
+    if data.startswith(b"MZ"):
+        return "application/x-dosexec"
     # Always pass the filename: without it puremagic reports .xlsx and .zip as .docx.
     try:
         return str(puremagic.from_stream(io.BytesIO(data), mime=True, filename=name) or "")

@@ -46,7 +46,7 @@ def create_delegation(
     with transaction.atomic():
         # Locking the delegator serialises two concurrent requests for the same person, so the
         # overlap check below cannot be passed by both.
-        delegator = User.objects.select_for_update().select_related("company").get(pk=delegator.pk)
+        delegator = User.objects.select_for_update(of=("self",)).select_related("company").get(pk=delegator.pk)
         if not delegation_access.can_delegate_for(actor, delegator):
             raise Forbidden(gettext("只能为自己设置代理；人事管理员可以为本公司员工设置"))
         company = delegator.company
@@ -84,7 +84,7 @@ def cancel_delegation(*, actor: User, delegation_id: int) -> Delegation:
     """
     with transaction.atomic():
         delegation = delegation_access.get_delegation_for(actor, delegation_id)
-        delegation = Delegation.objects.select_for_update().select_related(
+        delegation = Delegation.objects.select_for_update(of=("self",)).select_related(
             "delegator__company", "delegate", "company").get(pk=delegation.pk)
         if not delegation_access.can_delegate_for(actor, delegation.delegator):
             raise Forbidden(gettext("只有委托人本人或人事管理员可以取消代理"))

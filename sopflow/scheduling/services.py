@@ -244,7 +244,7 @@ def set_rule_active(*, actor: User, rule: ScheduleRule, is_active: bool) -> Sche
     from . import access
 
     with transaction.atomic():
-        rule = ScheduleRule.objects.select_for_update().select_related("company").get(pk=rule.pk)
+        rule = ScheduleRule.objects.select_for_update(of=("self",)).select_related("company").get(pk=rule.pk)
         if not access.can_manage_rules(actor, rule.company):
             raise Forbidden(gettext("只有系统管理员或流程管理员可以配置定时提醒"))
         if rule.is_active == is_active:

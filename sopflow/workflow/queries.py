@@ -46,8 +46,10 @@ class InboxRow:
 
 
 def badge_count(user: User) -> int:
-    """Open tasks of the user (one indexed COUNT)."""
-    return ApprovalTask.objects.filter(assignee=user, status=ApprovalTask.Status.OPEN).count()
+    """Open tasks of the user, the same number as the 待我处理 tab (one COUNT on the assignee
+    and delegated-from indexes): tasks they delegated away count too, because they still see
+    and may decide them (decision 0009)."""
+    return ApprovalTask.objects.filter(_holds(user), status=ApprovalTask.Status.OPEN).count()
 
 
 def inbox_counts(user: User) -> dict[str, int]:
@@ -91,9 +93,22 @@ def inbox_for(user: User, tab: Tab, filters: Filters | None = None,
         instances = instances.select_related("initiator", "template").order_by(*order)[:limit]
         return [InboxRow(instance) for instance in instances]
     ccs = _filter(CarbonCopy.objects.filter(user=user), filters, "instance__")
+    if filters.overdue:
+        ccs = ccs.filter(instance__tasks__due_at__lt=clock.now(),
+                         instance__tasks__status=ApprovalTask.Status.OPEN).distinct()
+    # Like 我发起的: the item's soonest open deadline, for the overdue marker and sorting.
+    ccs = ccs.annotate(next_due_at=Subquery(ApprovalTask.objects.filter(
+        instance=OuterRef("instance"), status__in=ApprovalTask.OPEN_STATUSES,
+        due_at__isnull=False).order_by("due_at").values("due_at")[:1]))
+    cc_order = ([F("next_due_at").asc(nulls_last=True), "-created_at"]
+                if filters.sort == "due" else ["-created_at", "-pk"])
     ccs = ccs.select_related("instance", "instance__initiator", "instance__template").order_by(
-        "-created_at", "-pk")[:limit]
-    return [InboxRow(cc.instance, cc=cc) for cc in ccs]
+        *cc_order)[:limit]
+    rows = []
+    for cc in ccs:
+        cc.instance.next_due_at = cc.next_due_at  # type: ignore[attr-defined]  # annotated
+        rows.append(InboxRow(cc.instance, cc=cc))
+    return rows
 
 
 def _holds(user: User) -> Q:
@@ -151,6 +166,8 @@ class ItemPage:
     admin_nodes: list[tuple[str, str]] = field(default_factory=list)  # (node id, name)
     removable_signers: list[tuple[int, int, str]] = field(default_factory=list)
     # ↑ (the user's own task id, signer's user id, signer's name): 减签 candidates
+    resubmit_to: str = ""  # while returned: "returner" (back to resume_node_name) or "start"
+    resume_node_name: str = ""
 
 
 def item_page(user: User, instance: Instance) -> ItemPage:
@@ -185,6 +202,10 @@ def item_page(user: User, instance: Instance) -> ItemPage:
                 page.actions.add("withdraw")
         if instance.status == Instance.Status.RETURNED:
             page.actions |= {"resubmit", "withdraw"}
+    if state.status is Status.RETURNED:
+        resume_node = spec.definition.find(state.resume.node_id) if state.resume else None
+        page.resubmit_to = "returner" if state.resume else "start"
+        page.resume_node_name = resume_node.name if resume_node else ""
     if user.pk in state.participants or instance.initiator_id == user.pk or any(
             t.assignee_id == user.pk for t in tasks):
         page.actions.add("comment")

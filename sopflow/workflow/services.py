@@ -42,6 +42,7 @@ from .engine import (
     Reject,
     RemoveSigner,
     Resubmit,
+    ResubmitTo,
     Return,
     RouteStep,
     SignerPosition,
@@ -170,14 +171,20 @@ def reject(*, actor: User, task_id: int, reason_category: str = "",
 
 
 def return_item(*, actor: User, task_id: int, to: str = INITIATOR, note: str = "",
-                reason_category: str = "", checklist: Sequence[str] = ()) -> ApprovalTask:
-    """Send the item back to the initiator (with what is missing) or to an earlier node."""
+                reason_category: str = "", checklist: Sequence[str] = (),
+                resubmit_to: str | None = None) -> ApprovalTask:
+    """Send the item back to the initiator (with what is missing) or to an earlier node.
+    `resubmit_to` ("returner" or "start") overrides the flow's setting for where the
+    initiator's resubmission goes; None keeps the flow's setting."""
     def command(key: str, spec: definitions.Spec) -> Command:
         if to == INITIATOR and spec.return_reasons and reason_category \
                 and reason_category not in spec.return_reasons:
             raise ValidationFailed(gettext("退回原因不在列表中"), field="reason_category")
+        if resubmit_to not in (None, *ResubmitTo):
+            raise ValidationFailed(gettext("重新提交方式无效"), field="resubmit_to")
         return Return(key, actor.pk, to=to, note=note, reason_category=reason_category,
-                      checklist=tuple(item for item in checklist if item))
+                      checklist=tuple(item for item in checklist if item),
+                      resubmit_to=ResubmitTo(resubmit_to) if resubmit_to else None)
     return _on_task(actor, task_id, command, comment=note, wants_spec=True)
 
 
@@ -200,7 +207,7 @@ def complete(*, actor: User, task_id: int, comment: str = "",
         for key in sorted(form_updates):
             if str(node.access(key)) != "edit":
                 raise Forbidden(f"字段“{key}”在此节点不可编辑")
-        submission = Submission.objects.select_for_update().select_related("version").get(
+        submission = Submission.objects.select_for_update(of=("self",)).select_related("version").get(
             pk=task.instance.submission_id)
         submission = apply_workflow_updates(actor=actor, submission=submission,
                                             updates=dict(form_updates), language=language)

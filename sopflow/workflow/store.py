@@ -346,9 +346,19 @@ class _Writer:
             InstanceEvent.objects.bulk_create([self.timeline_row(event) for event in events])
             record_many(actor=self.actor, obj=row, object_repr=row.title, occurred_at=now,
                         company_id=row.company_id,
-                        entries=[(event.name, event.to_dict()) for event in events])
+                        entries=[self.audit_entry(event) for event in events])
             self.publish(events)
         self.send_news()
+
+    def audit_entry(self, event: Event) -> tuple[str, dict[str, Any]]:
+        """The audit row of an event: the engine's event plus what only the store knows (the
+        delegation behind a delegated task, the person a delegate acted for)."""
+        changes: dict[str, Any] = event.to_dict()
+        changes.update(next((extra for known, extra in self.extra_events if known is event), {}))
+        behalf = self.extras.on_behalf_of
+        if behalf is not None and event.actor_id == behalf:
+            changes["on_behalf_of"] = behalf
+        return event.name, changes
 
     def timeline_row(self, event: Event) -> InstanceEvent:
         payload: dict[str, Any] = event.to_dict()

@@ -81,6 +81,8 @@ def test_s1_expense_with_a_returned_invoice(demo: Company) -> None:
     returned = post(api[feng], f"/tasks/{task_id}/return",
                     {"reason_category": "电子发票未上传", "note": "发票缺购买方纳税人识别号"})
     assert returned.json()["item"]["status"] == "returned"
+    waiting = api[zhang].get(f"/api/v1/approvals/items/{item['id']}").json()
+    assert (waiting["resubmit_to"], waiting["resume_node"]) == ("returner", "财务审核")
     assert "电子发票未上传" in Notification.objects.get(
         recipient=zhang, kind="workflow.instance.returned").body
 
@@ -90,7 +92,9 @@ def test_s1_expense_with_a_returned_invoice(demo: Company) -> None:
     resubmitted = post(api[zhang], f"/items/{item['id']}/resubmit",
                        {"values": expense_values([second.pk])})
     assert resubmitted.status_code == 200, resubmitted.content
-    post(api[li], f"/tasks/{api[li].get('/api/v1/approvals/inbox').json()['items'][0]['task']['id']}/approve", {})
+    # The flow resubmits straight back to 财务审核: 李强 already approved and is not asked again.
+    assert resubmitted.json()["status_text"] == "财务审核中"
+    assert api[li].get("/api/v1/approvals/inbox?tab=todo").json()["counts"]["todo"] == 0
 
     seen = api[feng].get(f"/api/v1/approvals/items/{item['id']}").json()
     assert [c["path"] for c in seen["changes"]] == ["f_invoices"]
@@ -103,6 +107,11 @@ def test_s1_expense_with_a_returned_invoice(demo: Company) -> None:
                  "workflow.task.returned", "workflow.instance.resubmitted",
                  "workflow.instance.approved"):
         assert verb in verbs
+    resubmission = next(e for e in final["timeline"]
+                        if e["verb"] == "workflow.instance.resubmitted")
+    assert (resubmission["payload"]["target"], resubmission["payload"]["reason"]) == (
+        "returner", "直接回到“财务审核”")
+    assert verbs.count("workflow.task.approved") == 2  # 李强 once, 冯静 once
     assert Attachment.objects.get(pk=second.pk).submission_id == final["submission_id"]
 
 

@@ -181,7 +181,7 @@ def clock_text(moment: Any) -> str:
 
 def _open_attempt(actor: User, attempt_id: int) -> Attempt:
     attempt = access.get_attempt_for(actor, attempt_id)
-    locked = Attempt.objects.select_for_update().select_related("course").get(pk=attempt.pk)
+    locked = Attempt.objects.select_for_update(of=("self",)).select_related("course").get(pk=attempt.pk)
     if locked.status != Attempt.Status.IN_PROGRESS:
         raise Conflict(gettext("本次考试已交卷"))
     return locked

@@ -108,7 +108,26 @@ class FieldView:
             return "、".join(labels)
         if self.type == "date_range" and isinstance(self.value, dict):
             return f"{self.range_start} 至 {self.range_end}"
+        if self.type == "money":
+            return money_text(self.text_value)
         return self.text_value
+
+
+def is_money(definition: dict[str, Any]) -> bool:
+    """A money field, or a formula whose result is money."""
+    kind = definition.get("type")
+    return kind == "money" or (kind == "formula" and definition.get("result") == "money")
+
+
+def money_text(value: Any) -> str:
+    """How money is shown: 3200 / "3200.00" → "3,200.00". The stored value never changes;
+    text that is not a number comes back as it is."""
+    from sopflow.form_templates.schema.cleaning import parse_decimal
+
+    number = parse_decimal(value) if value not in (None, "") else None
+    if number is None:
+        return "" if value is None else str(value)
+    return f"{number:,.2f}"
 
 
 def dom_id(path: str) -> str:
@@ -130,6 +149,8 @@ def build_fields(
         view = _view(definition, values.get(definition.get("key", "")), definition["key"],
                      lookups, files or {})
         view.computed = _as_dict(computed.get(view.key))
+        if is_money(definition) and view.computed["display"]:
+            view.computed["display"] = money_text(view.computed["display"])
         view.hidden = view.key in hidden
         view.error = "；".join(message for path, message in errors.items()
                               if path == view.key or path.startswith((f"{view.key}[",
@@ -137,8 +158,11 @@ def build_fields(
         if view.type == "table":
             view.columns = [_view(column, None, f"{view.key}.__new__.{column['key']}", lookups,
                                   {}) for column in definition.get("columns", [])]
+            money_columns = {column.get("key") for column in definition.get("columns", [])
+                             if is_money(column)}
             view.totals = [{"key": column_key, "dom": dom_id(f"{view.key}.{column_key}"),
-                            "value": _total(computed, view.key, column_key)}
+                            "value": _total(computed, view.key, column_key,
+                                            money=column_key in money_columns)}
                            for column_key in definition.get("totals", [])]
             rows = view.value if isinstance(view.value, list) else []
             view.rows = [[_view(column, row.get(column["key"]) if isinstance(row, dict) else None,
@@ -236,8 +260,10 @@ def _as_dict(value: Any) -> dict[str, Any]:
     return COMPUTED_KEYS | ({} if value is None else {"display": str(value)})
 
 
-def _total(computed: dict[str, Any], table_key: str, column_key: str) -> str:
+def _total(computed: dict[str, Any], table_key: str, column_key: str, *,
+           money: bool = False) -> str:
     found = computed.get(f"{table_key}.{column_key}")
     if isinstance(found, dict):
-        return str(found.get("display") or "")
-    return "" if found is None else str(found)
+        found = found.get("display") or ""
+    text = "" if found is None else str(found)
+    return money_text(text) if money and text else text

@@ -57,7 +57,7 @@ def test_fill_autosave_shows_live_total_and_field_error(company: Company, alice:
 
     body = response.content.decode()
     assert response.status_code == 200
-    assert '<div id="calc-f_total" hx-swap-oob="innerHTML">1200.00' in body
+    assert '<div id="calc-f_total" hx-swap-oob="innerHTML">1,200.00' in body
     assert "费用明细第 2 行的金额应填写金额，例如 3200.00" in body
     assert Submission.objects.get().values["f_items"][1] == {"f_item": "住宿", "f_amount": "abc"}
 
@@ -77,9 +77,37 @@ def test_submit_with_errors_rerenders_with_messages_then_succeeds(
     assert "请填写收款账户" in refused.content.decode()
     assert accepted["Location"] == f"/submissions/{draft.pk}/"
     text = detail.content.decode()
-    assert "3200.00" in text
+    assert "3,200.00" in text  # shown with separators; stored as "3200.00"
+    assert "¥1,200.00" in text
     assert "叁仟贰佰元整" in text
     assert "已提交" in text
+
+
+@pytest.mark.parametrize(("stored", "shown"), [
+    ("3200.00", "3,200.00"), ("1234567.5", "1,234,567.50"), ("-1200", "-1,200.00"),
+    ("0", "0.00"), ("abc", "abc"), ("", ""),
+])
+def test_money_is_shown_with_thousands_separators(stored: str, shown: str) -> None:
+    from sopflow.web.form_templates.render import money_text
+
+    assert money_text(stored) == shown
+
+
+def test_renderer_formats_money_values_formulas_and_totals_but_keeps_inputs() -> None:
+    from sopflow.form_templates.tests.builders import EXPENSE_SCHEMA
+    from sopflow.web.form_templates.render import build_fields
+
+    values = {"f_items": [{"f_item": "交通", "f_amount": "1200.00"},
+                          {"f_item": "住宿", "f_amount": "2000.00"}], "f_total": "3200.00"}
+    computed = {"f_total": {"display": "3200.00", "capital": "叁仟贰佰元整"},
+                "f_items.f_amount": {"display": "3200.00"}}
+    views = {v.key: v for v in build_fields(EXPENSE_SCHEMA, values, computed=computed)}
+
+    assert views["f_total"].computed["display"] == "3,200.00"
+    assert views["f_items"].totals[0]["value"] == "3,200.00"
+    amount = views["f_items"].rows[0][1]
+    assert (amount.display, amount.text_value) == ("1,200.00", "1200.00")
+    assert values["f_total"] == "3200.00"
 
 
 def test_outsider_gets_404_for_a_colleagues_submission_and_files(

@@ -75,17 +75,17 @@ def test_admin_designs_and_publishes_then_employee_fills_on_a_phone(
     mobile.get_by_test_id("add-row-f_items").click()
     mobile.locator("[data-rows] tr").nth(1).locator("input[type=text]").nth(0).fill("住宿")
     mobile.locator("[data-rows] tr").nth(1).locator("input[type=text]").nth(1).fill("2000")
-    mobile.get_by_test_id("calc-f_total").get_by_text("3200.00").wait_for()
+    mobile.get_by_test_id("calc-f_total").get_by_text("3,200.00").wait_for()
     assert "叁仟贰佰元整" in mobile.get_by_test_id("calc-f_total").inner_text()
     assert error.inner_text().strip() == ""
     mobile.get_by_test_id("submit").click()
     mobile.wait_for_url("**/submissions/*/")
 
     assert mobile.get_by_test_id("status").inner_text() == "已提交"
-    assert "3200.00" in mobile.get_by_test_id("value-f_total").inner_text()
+    assert "3,200.00" in mobile.get_by_test_id("value-f_total").inner_text()
     readonly = mobile.get_by_test_id("readonly-form").inner_text()
     assert "交通" in readonly
-    assert "1200.00" in readonly
+    assert "1,200.00" in readonly
     assert "住宿" in readonly
     submission = Submission.objects.get()
     assert submission.values["f_items"] == [{"f_item": "交通", "f_amount": "1200.00"},

@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sopflow.api.tests.conftest import bearer_client
+from sopflow.form_templates.models import FormTemplate
 from sopflow.org.models import Company, User
 
 ROOT = Path(settings.BASE_DIR)
@@ -149,3 +150,65 @@ def test_english_catalogue_is_complete() -> None:
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture
+def english_process_admin(company: Company) -> User:
+    from sopflow.org.models import RoleAssignment
+    from sopflow.org.tests.builders import build_user, grant
+
+    user = build_user(company, employee_no="P900", name="苏畅")
+    grant(user, RoleAssignment.Role.PROCESS_ADMIN, company=company)
+    user.language = User.Language.EN
+    user.save(update_fields=["language"])
+    return user
+
+
+@pytest.fixture
+def flow_template(company: Company) -> FormTemplate:
+    from sopflow.form_templates.tests.builders import build_template
+
+    schema = {"fields": [{"key": "f_budget", "type": "money", "label": "预算金额"}]}
+    return build_template(company, schema=schema, name="市场活动", code="i18n-flow",
+                          scope={"everyone": True})
+
+
+def test_flow_designer_page_in_english(english_process_admin: User, flow_template: FormTemplate,
+                                       alice: User) -> None:
+    client = _client(english_process_admin)
+    client.post(reverse("web:flow-op", args=[flow_template.pk]),
+                {"op": "insert", "kind": "approver", "after": "start"}, HTTP_HX_REQUEST="true")
+
+    html = client.get(reverse("web:flow-design", args=[flow_template.pk])).content.decode()
+
+    assert heading(html) == "Approval flow · 市场活动"
+    assert page_title(html) == "Flow designer · 市场活动 · sopflow"
+    for text in ("Simulate", "Export BPMN", "Import BPMN", "Back to template", "End of flow",
+                 "Insert a node here", "Condition branches", "Delete 审批人",
+                 "Initiator&#x27;s direct manager · All must approve"):
+        assert text in html, text
+    data = ("市场活动", "苏畅", "苏", "发起人", "审批人")  # template, user and node names are data
+    assert not re.findall(r"[\u4e00-\u9fff]+", re.sub("|".join(data), "", _text(html)))
+    drawer = client.get(reverse("web:flow-node", args=[flow_template.pk, "approver_1"]),
+                        HTTP_HX_REQUEST="true").content.decode()
+    assert "When no approver is found" in drawer
+    assert "All must approve" in drawer
+
+
+def test_flow_lint_message_in_english_and_chinese(english_process_admin: User,
+                                                  flow_template: FormTemplate, alice: User) -> None:
+    op_url = reverse("web:flow-op", args=[flow_template.pk])
+    lint_url = reverse("web:flow-lint", args=[flow_template.pk])
+    client = _client(english_process_admin)
+    client.post(op_url, {"op": "insert", "kind": "condition_group", "after": "start"},
+                HTTP_HX_REQUEST="true")
+
+    english = client.post(lint_url, HTTP_HX_REQUEST="true").content.decode()
+    english_process_admin.language = User.Language.ZH_HANS
+    english_process_admin.save(update_fields=["language"])
+    chinese = _client(english_process_admin).post(lint_url, HTTP_HX_REQUEST="true")
+
+    assert "Errors (must be fixed)" in english
+    assert ('data-code="unset_condition">Node &quot;条件分支&quot; (condition_1): branch '
+            '&quot;条件1&quot; has no condition yet') in english
+    assert "分支“条件1”还没有设置条件" in chinese.content.decode()

@@ -77,6 +77,20 @@ def test_start_node_drawer_sets_the_initiators_field_permissions(
     assert 'name="perm_f_owner" value="hidden" checked' in again
 
 
+def test_start_node_drawer_chooses_where_a_resubmission_goes(
+        designer: Client, process_admin: User, template: FormTemplate) -> None:
+    page = designer.get(_url(template, "start")).content.decode()
+    assert "退回发起人后重新提交" in page
+    assert 'name="resubmit_to" value="returner" checked' in page  # the default
+
+    saved = designer.post(_url(template, "start"), {"name": "发起人", "resubmit_to": "start"})
+
+    assert saved.status_code == 200, saved.content.decode()
+    assert _node(template, process_admin, "start")["resubmit_to"] == "start"
+    again = designer.get(_url(template, "start")).content.decode()
+    assert 'name="resubmit_to" value="start" checked' in again
+
+
 def test_manager_chain_can_stop_at_a_role(designer: Client, process_admin: User,
                                           template: FormTemplate) -> None:
     switched = designer.get(_url(template, "approver_1"),

@@ -8,30 +8,36 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from sopflow.workflow.design.conditions import NO_VALUE_OPS, Operand, OperandKind, build_and
 
 RULE_TYPES = [
-    ("manager", "发起人的上级"), ("manager_chain", "连续多级上级"),
-    ("department_head", "部门负责人"), ("named_department_head", "指定部门的负责人"),
-    ("users", "指定成员"), ("role", "角色"), ("position", "岗位"),
-    ("form_users", "表单中的人员"), ("form_department_head", "表单中部门的负责人"),
-    ("chosen_by_initiator", "发起人自选"), ("chosen_by_previous", "上一步审批人指定"),
-    ("initiator", "发起人本人"),
+    ("manager", _("发起人的上级")), ("manager_chain", _("连续多级上级")),
+    ("department_head", _("部门负责人")), ("named_department_head", _("指定部门的负责人")),
+    ("users", _("指定成员")), ("role", _("角色")), ("position", _("岗位")),
+    ("form_users", _("表单中的人员")), ("form_department_head", _("表单中部门的负责人")),
+    ("chosen_by_initiator", _("发起人自选")), ("chosen_by_previous", _("上一步审批人指定")),
+    ("initiator", _("发起人本人")),
 ]
-MODES = [("all", "会签（需所有人同意）"), ("any", "或签（一人同意即可）"),
-         ("sequential", "依次审批"), ("quorum", "按人数/比例通过")]
-NOBODY = [("to_process_admin", "转交流程管理员"), ("auto_approve", "自动通过"),
-          ("refuse", "不允许提交")]
-INITIATOR = [("self", "由发起人自己审批"), ("auto_approve", "自动通过"),
-             ("to_manager", "转交发起人的直属上级")]
-SAME_APPROVER = [("never", "不自动通过"), ("auto_approve_all", "此前审批过则自动通过"),
-                 ("auto_approve_consecutive", "与上一节点相同则自动通过")]
-ACTIONS = [("approve", "同意"), ("reject", "驳回"), ("return", "退回"), ("transfer", "转交"),
-           ("add_signer", "加签"), ("remove_signer", "减签"), ("complete", "办理完成")]
-ROLE_SCOPES = [("company", "本公司"), ("department", "覆盖发起人部门"), ("all", "全部")]
-ACCESS = [("read", "只读"), ("edit", "可编辑"), ("hidden", "隐藏")]
-CHOOSE_FROM = [("everyone", "全公司"), ("list", "下面选择的成员"), ("role", "某个角色的成员")]
+MODES = [("all", _("会签（需所有人同意）")), ("any", _("或签（一人同意即可）")),
+         ("sequential", _("依次审批")), ("quorum", _("按人数/比例通过"))]
+NOBODY = [("to_process_admin", _("转交流程管理员")), ("auto_approve", _("自动通过")),
+          ("refuse", _("不允许提交"))]
+INITIATOR = [("self", _("由发起人自己审批")), ("auto_approve", _("自动通过")),
+             ("to_manager", _("转交发起人的直属上级"))]
+SAME_APPROVER = [("never", _("不自动通过")), ("auto_approve_all", _("此前审批过则自动通过")),
+                 ("auto_approve_consecutive", _("与上一节点相同则自动通过"))]
+ACTIONS = [("approve", _("同意")), ("reject", _("驳回")), ("return", _("退回")), ("transfer", _("转交")),
+           ("add_signer", _("加签")), ("remove_signer", _("减签")), ("complete", _("办理完成"))]
+ROLE_SCOPES = [("company", _("本公司")), ("department", _("覆盖发起人部门")), ("all", _("全部"))]
+ACCESS = [("read", _("只读")), ("edit", _("可编辑")), ("hidden", _("隐藏"))]
+CHOOSE_FROM = [("everyone", _("全公司")), ("list", _("下面选择的成员")), ("role", _("某个角色的成员"))]
+MODE_SHORT = {"all": _("会签"), "any": _("或签"), "sequential": _("依次"),
+              "quorum": _("按人")}  # the mode in a node card's one-line summary
+# Whom an overdue task's escalation notifies (engine `NotifyTarget`s; "users" = `user_ids`).
+ESCALATION_TARGETS = [("manager", _("审批人的上级")), ("department_head", _("部门负责人")),
+                      ("users", _("指定人员"))]
 TASK_ACCESS_DEFAULT = "read"  # approvers see the form; edit/hidden are the exceptions
 START_ACCESS_DEFAULT = "edit"  # the initiator fills the form; read/hidden are the exceptions
 
@@ -79,6 +85,8 @@ def node_settings_from_post(data: QueryDict, node: dict[str, Any],
     kind = node.get("type")
     if kind == "start":
         settings["withdraw_after_decision"] = data.get("withdraw_after_decision") == "on"
+        settings["resubmit_to"] = ("start" if data.get("resubmit_to") == "start"
+                                   else "returner")
         settings["field_permissions"] = _permissions(data, field_keys, START_ACCESS_DEFAULT)
         return settings
     if kind in ("cc", "approver", "handler"):
@@ -112,8 +120,15 @@ def deadline_from_post(data: QueryDict) -> dict[str, Any] | None:
     if data.get("remind_assignee") == "on":
         steps.append({"after_hours": 0, "action": "notify", "notify": ["assignee"]})
     if data.get("notify_manager_after"):
+        # Whom the escalation tells: the assignee's manager, the department head, named people
+        # (the manager when nothing is ticked, as before the choice existed).
+        user_ids = _ints(data.getlist("notify_user_ids"))
+        targets = [t for t, _label in ESCALATION_TARGETS if t in data.getlist("notify_targets")
+                   or (t == "users" and user_ids)] or ["manager"]
         manager: dict[str, Any] = {"after_hours": _int(data.get("notify_manager_after")) or 0,
-                                   "action": "notify", "notify": ["manager"]}
+                                   "action": "notify", "notify": targets}
+        if "users" in targets:
+            manager["user_ids"] = user_ids
         if _int(data.get("manager_repeats")) and _int(data.get("manager_repeat_hours")):
             manager |= {"max_repeats": _int(data.get("manager_repeats")),
                         "repeat_every_hours": _int(data.get("manager_repeat_hours"))}
@@ -144,6 +159,8 @@ def deadline_for_form(deadline: dict[str, Any] | None) -> dict[str, Any]:
                 found["remind_assignee"] = True
         elif step.get("action") == "notify":
             found |= {"notify_manager_after": step.get("after_hours"),
+                      "notify_targets": list(step.get("notify") or []),
+                      "notify_user_ids": list(step.get("user_ids") or []),
                       "manager_repeats": step.get("max_repeats"),
                       "manager_repeat_hours": step.get("repeat_every_hours")}
         else:

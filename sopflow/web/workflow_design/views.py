@@ -11,13 +11,14 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from sopflow.core.errors import DomainError, Forbidden
 from sopflow.org.models import Department, Position, User
 from sopflow.workflow.design import editing, queries, services
 from sopflow.workflow.design.conditions import OperandKind, describe, operands_of
+from sopflow.workflow.design.messages import kind_label, operator_label
 from sopflow.workflow.design.services import Draft, LintFailed
 
 from ..form_templates.views import not_found_as_404 as _not_found_as_404
@@ -103,7 +104,7 @@ def branch_drawer(request: HttpRequest, template_id: int, branch_id: str) -> Htt
     place = editing.find(draft.flow, branch_id)
     if place is None or place.group is None:
         return HttpResponse(status=404)
-    operands = operands_of(draft.schema)
+    operands = operands_of(draft.schema, _language())
     group_branches: Any = place.group.get("branches") or []
     is_default = place.group.get("type") == "condition_group" and (
         group_branches[-1]["id"] == branch_id)
@@ -269,10 +270,10 @@ def _tree(request: HttpRequest, draft: Draft, *, error: str = "", status: int = 
 
 
 def _tree_context(request: HttpRequest, draft: Draft) -> dict[str, Any]:
-    operands = operands_of(draft.schema)
+    operands = operands_of(draft.schema, _language())
     namer = _Names(draft.template.company_id)
     return {"template": draft.template, "root": _view(draft.flow, operands, namer),
-            "kinds": [(kind, editing.KIND_LABELS[kind]) for kind in editing.NEW_KINDS],
+            "kinds": [(kind, kind_label(kind, _language())) for kind in editing.NEW_KINDS],
             "op_url": reverse("web:flow-op", args=[draft.template.pk])}
 
 
@@ -281,13 +282,13 @@ def _view(node: dict[str, Any] | None, operands: Any, namer: _Names) -> dict[str
         return None
     kind = node["type"]
     view: dict[str, Any] = {"id": node["id"], "name": node["name"], "type": kind,
-                            "kind_label": editing.KIND_LABELS.get(kind, kind),
+                            "kind_label": kind_label(kind, _language()),
                             "summary": _summary(node, namer),
                             "child": _view(node.get("child"), operands, namer)}
     branches = node.get("branches") or []
     view["branches"] = [{
         "id": b["id"], "name": b["name"],
-        "summary": describe(b.get("condition") or {}, operands, namer.name)
+        "summary": describe(b.get("condition") or {}, operands, namer.name, _language())
         if kind == "condition_group" else "",
         "is_unset": editing.is_unset(b.get("condition")),
         "is_default": kind == "condition_group" and index == len(branches) - 1,
@@ -317,24 +318,29 @@ class _Names:
 def _summary(node: dict[str, Any], namer: _Names) -> str:
     rule = node.get("approver_rule") or {}
     kind = str(rule.get("type") or "")
-    text = dict(forms.RULE_TYPES).get(kind, "")
+    text = str(dict(forms.RULE_TYPES).get(kind, ""))
     match kind:
         case "users":
-            text = "、".join(namer.name("person", u) for u in rule.get("user_ids") or [])
+            separator = ", " if _language().startswith("en") else "、"
+            text = separator.join(namer.name("person", u) for u in rule.get("user_ids") or [])
         case "role":
-            text = f"角色：{rule.get('role_name') or rule.get('role')}"
+            text = gettext("角色：%(name)s") % {"name": rule.get("role_name") or rule.get("role")}
         case "position":
-            text = f"岗位：{rule.get('position_name') or namer.name('position', rule.get('position_id'))}"
+            text = gettext("岗位：%(name)s") % {"name": rule.get("position_name") or namer.name(
+                "position", rule.get("position_id"))}
         case "manager":
             level = rule.get("level") or 1
-            text = "发起人的直属上级" if level == 1 else f"发起人的第 {level} 级上级"
+            text = (gettext("发起人的直属上级") if level == 1
+                    else gettext("发起人的第 %(level)s 级上级") % {"level": level})
         case "department_head":
             level = rule.get("level") or 0
-            text = "发起人所在部门负责人" if level == 0 else f"发起人上 {level} 级部门负责人"
+            text = (gettext("发起人所在部门负责人") if level == 0
+                    else gettext("发起人上 %(level)s 级部门负责人") % {"level": level})
         case "named_department_head":
-            text = f"{namer.name('department', rule.get('department_id'))}负责人"
+            text = gettext("%(department)s负责人") % {
+                "department": namer.name("department", rule.get("department_id"))}
     if node.get("type") in ("approver", "handler") and node.get("mode"):
-        text += f" · {dict(forms.MODES).get(node['mode'], '')[:2]}"
+        text += f" · {forms.MODE_SHORT.get(node['mode'], '')}"
     return text
 
 
@@ -373,6 +379,7 @@ def _drawer(request: HttpRequest, draft: Draft, node: dict[str, Any], *, error: 
         "choose_from": forms.CHOOSE_FROM,
         "access": forms.ACCESS,
         "deadline": forms.deadline_for_form(node.get("deadline")),
+        "escalation_targets": forms.ESCALATION_TARGETS,
         "chosen_people": [(u, namer.name("person", u)) for u in rule.get("user_ids") or []],
         "departments": sorted(namer.departments.items()),
         "positions": sorted(namer.positions.items()),
@@ -386,7 +393,7 @@ def _drawer(request: HttpRequest, draft: Draft, node: dict[str, Any], *, error: 
 
 def _row_view(row: dict[str, Any], operands: Any) -> dict[str, Any]:
     operand = operands.get(row["field"])
-    ops = [(op, label) for op, label in operand.operators] if operand else []
+    ops = [(op, operator_label(op, _language())) for op, _label in operand.operators] if operand else []
     op = row["op"] if operand and row["op"] in dict(ops) else (ops[0][0] if ops else "")
     widget = "none"
     if operand is not None and op not in ("is_empty", "not_empty"):
@@ -400,3 +407,7 @@ def _row_view(row: dict[str, Any], operands: Any) -> dict[str, Any]:
             "value": values[0] if values else "", "high": values[1] if len(values) > 1 else "",
             "options": operand.options if operand else ()}
 
+
+def _language() -> str:
+    """The active language (the design modules' catalogues take it as a parameter)."""
+    return get_language() or "zh-hans"

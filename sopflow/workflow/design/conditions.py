@@ -18,6 +18,8 @@ from sopflow.form_templates.schema.fields import Field, FieldType, Schema
 from sopflow.rules.conditions import Json
 from sopflow.workflow.engine import PERSON_DEPARTMENT_SUFFIX
 
+from .messages import join, message, operator_label
+
 
 class OperandKind(StrEnum):
     NUMBER = "number"
@@ -84,9 +86,11 @@ INITIATOR_OPERANDS: Final = (
 )
 
 
-def operands_of(schema: Schema) -> dict[str, Operand]:
-    """Every operand a condition may use for this form, by key (top-level fields only)."""
-    found = {operand.key: operand for operand in INITIATOR_OPERANDS}
+def operands_of(schema: Schema, language: str = "zh-hans") -> dict[str, Operand]:
+    """Every operand a condition may use for this form, by key (top-level fields only);
+    the initiator's attributes are labelled in `language` (field labels are the form's own)."""
+    found = {operand.key: Operand(operand.key, message(f"operand.{operand.key}", language),
+                                  operand.kind) for operand in INITIATOR_OPERANDS}
     for field in schema.fields:
         kind = field_kind(field)
         if kind is not None:
@@ -97,7 +101,8 @@ def operands_of(schema: Schema) -> dict[str, Operand]:
                 # "belongs to department" for people: the engine resolves `<key>.department`
                 # to each chosen person's main department through the org directory.
                 key = f"{field.key}{PERSON_DEPARTMENT_SUFFIX}"
-                found[key] = Operand(key, f"{field.label}（所在部门）", OperandKind.DEPARTMENT)
+                found[key] = Operand(key, message("operand.person_department", language,
+                                                  label=field.label), OperandKind.DEPARTMENT)
     return found
 
 
@@ -139,36 +144,39 @@ def build_and(rows: Sequence[Mapping[str, Json]]) -> dict[str, Json]:
 
 
 def describe(condition: Mapping[str, Json] | None, operands: Mapping[str, Operand],
-             names: Callable[[str, object], str] | None = None) -> str:
-    """Readable Chinese text: "预算金额 大于 50000 且 发起人部门 属于部门 市场部"."""
+             names: Callable[[str, object], str] | None = None,
+             language: str = "zh-hans") -> str:
+    """Readable text in `language`: "预算金额 大于 50000 且 发起人部门 属于部门 市场部"."""
     if not condition:
-        return "其他情况"
+        return message("cond.otherwise", language)
     if condition == {"not": {}}:
-        return "未设置条件"
+        return message("cond.unset", language)
     if "all" in condition or "any" in condition:
-        joiner = " 且 " if "all" in condition else " 或 "
+        joiner = message("cond.and" if "all" in condition else "cond.or", language)
         parts = condition.get("all") or condition.get("any") or []
         if isinstance(parts, Sequence) and not isinstance(parts, str):
-            return joiner.join(describe(p, operands, names) for p in parts
+            return joiner.join(describe(p, operands, names, language) for p in parts
                                if isinstance(p, Mapping))
     if "not" in condition and isinstance(condition["not"], Mapping):
-        return f"非（{describe(condition['not'], operands, names)}）"
+        return message("cond.not", language,
+                       text=describe(condition["not"], operands, names, language))
     key = str(condition.get("field"))
     operand = operands.get(key)
     label = operand.label if operand else key
     op = str(condition.get("op"))
-    text = f"{label} {OPERATOR_LABELS.get(op, op)}"
+    text = f"{label} {operator_label(op, language)}"
     if op in NO_VALUE_OPS:
         return text
-    return f"{text} {value_text(condition.get('value'), operand, names)}"
+    return f"{text} {value_text(condition.get('value'), operand, names, language)}"
 
 
 def value_text(value: object, operand: Operand | None,
-               names: Callable[[str, object], str] | None = None) -> str:
+               names: Callable[[str, object], str] | None = None,
+               language: str = "zh-hans") -> str:
     items = list(value) if isinstance(value, Sequence) and not isinstance(value, str) else [value]
     if operand is not None and operand.kind is OperandKind.NUMBER and len(items) == 2 and (
             isinstance(value, list)):
-        return f"{items[0]} 至 {items[1]}"
+        return message("cond.range", language, low=items[0], high=items[1])
     shown: list[str] = []
     for item in items:
         if operand is not None and operand.options:
@@ -178,7 +186,7 @@ def value_text(value: object, operand: Operand | None,
             shown.append(names(operand.kind.value, item))
         else:
             shown.append(str(item))
-    return "、".join(shown)
+    return join(shown, language)
 
 
 # --- regions ------------------------------------------------------------------------------------

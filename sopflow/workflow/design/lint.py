@@ -32,7 +32,6 @@ from sopflow.workflow.engine.nodes import (
 
 from .conditions import (
     NO_VALUE_OPS,
-    OPERATOR_LABELS,
     Operand,
     OperandKind,
     Region,
@@ -45,6 +44,7 @@ from .conditions import (
     regions_overlap,
 )
 from .editing import is_unset
+from .messages import join, message, operator_label
 
 FORM_RULES = frozenset({RuleType.FORM_USERS, RuleType.FORM_DEPARTMENT_HEAD,
                         RuleType.CHOSEN_BY_INITIATOR, RuleType.CHOSEN_BY_PREVIOUS})
@@ -74,9 +74,9 @@ class Finding:
 
 
 def lint(definition: Definition, *, schema: Schema, directory: Directory,
-         initiators: Sequence[int]) -> list[Finding]:
-    """All findings for the flow, errors first, each naming its node."""
-    checker = _Checker(definition, schema, _Memo(directory), list(initiators))
+         initiators: Sequence[int], language: str = "zh-hans") -> list[Finding]:
+    """All findings for the flow, errors first, each naming its node, in `language`."""
+    checker = _Checker(definition, schema, _Memo(directory), list(initiators), language)
     checker.run()
     return sorted(checker.findings, key=lambda f: f.level is not Level.ERROR)
 
@@ -87,8 +87,9 @@ def has_errors(findings: Sequence[Finding]) -> bool:
 
 class _Checker:
     def __init__(self, definition: Definition, schema: Schema, directory: _Memo,
-                 initiators: list[int]) -> None:
+                 initiators: list[int], language: str) -> None:
         self.definition = definition
+        self.language = language
         self.schema = schema
         self.directory = directory
         self.initiators = initiators
@@ -104,8 +105,7 @@ class _Checker:
                 case ParallelGroup():
                     for lane in node.branches:
                         if lane.child is None:
-                            self.add(Level.WARNING, "empty_branch", node,
-                                     f"并行分支“{lane.name}”里没有任何节点")
+                            self.add(Level.WARNING, "empty_branch", node, branch=lane.name)
                 case TaskNode():
                     self.people(node)
                     self.task_settings(node)
@@ -115,12 +115,13 @@ class _Checker:
                     pass
         for node in self.definition.nodes():
             if node.id in self.dead:
-                self.add(Level.ERROR, "unreachable", node,
-                         "永远不会被执行：它所在的条件分支不可能被选中")
+                self.add(Level.ERROR, "unreachable", node)
 
-    def add(self, level: Level, code: str, node: Node, text: str) -> None:
-        self.findings.append(Finding(level, code, node.id, node.name,
-                                     f"节点“{node.name}”（{node.id}）：{text}"))
+    def add(self, level: Level, code: str, node: Node, entry: str = "", **args: object) -> None:
+        """Record a finding; its text is catalogue `entry` (default: the code) in the language."""
+        text = message(entry or code, self.language, **args)
+        self.findings.append(Finding(level, code, node.id, node.name, message(
+            "lint.prefix", self.language, name=node.name, id=node.id, text=text)))
 
     # --- conditions ----------------------------------------------------------------------------
 
@@ -128,28 +129,25 @@ class _Checker:
         earlier: list[tuple[str, Region]] = []
         for branch in group.branches[:-1]:
             if is_unset(branch.condition):
-                self.add(Level.ERROR, "unset_condition", group,
-                         f"分支“{branch.name}”还没有设置条件（只有最后的“其他情况”可以不设条件）")
+                self.add(Level.ERROR, "unset_condition", group, branch=branch.name)
                 continue
             valid = self.leaves_ok(group, branch.name, branch.condition)
             found = region(branch.condition, self.operands) if valid else None
             if found is None:
                 continue
             if region_is_empty(found):
-                self.add(Level.ERROR, "impossible_branch", group,
-                         f"分支“{branch.name}”的条件不可能成立")
+                self.add(Level.ERROR, "impossible_branch", group, branch=branch.name)
                 self.mark_dead(branch.child)
                 continue
             cover = next((name for name, other in earlier if region_within(found, other)), None)
             if cover is not None:
-                self.add(Level.ERROR, "shadowed_branch", group,
-                         f"分支“{branch.name}”被前面的分支“{cover}”完全覆盖，永远不会被选中")
+                self.add(Level.ERROR, "shadowed_branch", group, branch=branch.name, cover=cover)
                 self.mark_dead(branch.child)
                 continue
             for name, other in earlier:
                 if regions_overlap(found, other):
-                    self.add(Level.WARNING, "overlapping_branches", group,
-                             f"分支“{name}”和“{branch.name}”的条件有重叠，重叠部分走“{name}”")
+                    self.add(Level.WARNING, "overlapping_branches", group, first=name,
+                             branch=branch.name)
             earlier.append((branch.name, found))
 
     def leaves_ok(self, group: ConditionGroup, branch: str,
@@ -159,20 +157,18 @@ class _Checker:
             key, op = str(leaf.get("field")), str(leaf.get("op"))
             operand = self.operands.get(key)
             if operand is None:
-                self.add(Level.ERROR, "unknown_field", group,
-                         f"分支“{branch}”的条件使用了表单中不存在的字段 {key}")
+                self.add(Level.ERROR, "unknown_field", group, "unknown_field.condition",
+                         branch=branch, key=key)
                 ok = False
                 continue
             allowed = [op_ for op_, _ in operand.operators]
             if op not in allowed:
-                self.add(Level.ERROR, "wrong_type", group,
-                         f"分支“{branch}”的条件：字段“{operand.label}”不能使用“"
-                         f"{OPERATOR_LABELS.get(op, op)}”")
+                self.add(Level.ERROR, "wrong_type", group, "wrong_type.operator", branch=branch,
+                         label=operand.label, op=operator_label(op, self.language))
                 ok = False
             elif not _value_fits(operand, op, leaf.get("value")):
-                self.add(Level.ERROR, "wrong_type", group,
-                         f"分支“{branch}”的条件：字段“{operand.label}”的比较值"
-                         f" {leaf.get('value')!r} 类型不对")
+                self.add(Level.ERROR, "wrong_type", group, "wrong_type.value", branch=branch,
+                         label=operand.label, value=repr(leaf.get("value")))
                 ok = False
         return ok
 
@@ -208,38 +204,37 @@ class _Checker:
         if nobody:
             self.nobody(node, nobody)
         if disabled:
-            names = "、".join(self.directory.name_of(u) for u in sorted(disabled))
-            self.add(Level.WARNING, "disabled_approver", node,
-                     f"会分配给已停用的员工 {names}（会被跳过）")
+            names = join((self.directory.name_of(u) for u in sorted(disabled)), self.language)
+            self.add(Level.WARNING, "disabled_approver", node, names=names)
         if themselves and isinstance(node, TaskNode) and (
                 node.policies.initiator is InitiatorPolicy.SELF):
-            self.add(Level.WARNING, "initiator_approves", node,
-                     f"{self.who(themselves)}发起时，审批人就是发起人本人；可将“审批人是发起人时”"
-                     "改为自动通过或转交直属上级")
+            self.add(Level.WARNING, "initiator_approves", node, who=self.who(themselves))
         if isinstance(node, TaskNode) and node.mode is Mode.ALL and self.initiators and (
                 most == 1 and rule.type is not RuleType.MANAGER_CHAIN):
-            self.add(Level.WARNING, "single_all_sign", node,
-                     "设置为会签，但任何发起人都只会有一位审批人")
+            self.add(Level.WARNING, "single_all_sign", node)
 
     def nobody(self, node: TaskNode | CcNode, initiators: list[int]) -> None:
         who = self.who(initiators)
         if isinstance(node, CcNode):
-            self.add(Level.WARNING, "nobody", node, f"{who}发起时找不到抄送人")
+            self.add(Level.WARNING, "nobody", node, "nobody.cc", who=who)
         elif node.policies.nobody is NobodyPolicy.REFUSE:
-            self.add(Level.ERROR, "nobody", node, f"{who}发起时找不到审批人，将无法提交")
+            self.add(Level.ERROR, "nobody", node, "nobody.refuse", who=who)
         else:
-            fallback = ("自动通过" if node.policies.nobody is NobodyPolicy.AUTO_APPROVE
-                        else "转交流程管理员")
-            self.add(Level.WARNING, "nobody", node, f"{who}发起时找不到审批人，将{fallback}")
+            fallback = ("nobody.auto_approve" if node.policies.nobody is NobodyPolicy.AUTO_APPROVE
+                        else "nobody.to_process_admin")
+            self.add(Level.WARNING, "nobody", node, fallback, who=who)
 
     def who(self, initiators: list[int]) -> str:
         shown = []
         for user_id in initiators[:SHOWN_PEOPLE]:
             department = self.directory.department_of(user_id)
-            where = f"（{self.directory.department_name(department)}）" if department else ""
-            shown.append(f"{self.directory.name_of(user_id)}{where}")
-        more = f"等 {len(initiators)} 人" if len(initiators) > SHOWN_PEOPLE else ""
-        return "、".join(shown) + more
+            name = self.directory.name_of(user_id)
+            shown.append(message("lint.who", self.language, name=name,
+                                 department=self.directory.department_name(department))
+                         if department else name)
+        more = (message("lint.more", self.language, count=len(initiators))
+                if len(initiators) > SHOWN_PEOPLE else "")
+        return join(shown, self.language) + more
 
     def form_rule(self, node: TaskNode | CcNode) -> None:
         rule = node.rule
@@ -248,48 +243,50 @@ class _Checker:
             wanted = (FieldType.PERSON if rule.type is RuleType.FORM_USERS
                       else FieldType.DEPARTMENT)
             if field is None:
-                self.add(Level.ERROR, "unknown_field", node,
-                         f"审批人取自表单字段 {rule.field}，但表单中没有这个字段")
+                self.add(Level.ERROR, "unknown_field", node, "unknown_field.rule",
+                         key=rule.field)
             elif field.type is not wanted:
                 self.add(Level.ERROR, "wrong_type", node,
-                         f"审批人取自字段“{field.label}”，但它不是"
-                         f"{'人员' if wanted is FieldType.PERSON else '部门'}字段")
+                         "wrong_type.rule_person" if wanted is FieldType.PERSON
+                         else "wrong_type.rule_department", label=field.label)
         if rule.type is RuleType.CHOSEN_BY_INITIATOR and rule.user_ids:
             gone = [u for u in rule.user_ids if not self.directory.is_active(u)]
             if gone:
-                names = "、".join(self.directory.name_of(u) for u in gone)
-                self.add(Level.WARNING, "disabled_approver", node,
-                         f"自选范围中包含已停用的员工 {names}")
+                names = join((self.directory.name_of(u) for u in gone), self.language)
+                self.add(Level.WARNING, "disabled_approver", node, "disabled_approver.chosen",
+                         names=names)
 
     def task_settings(self, node: TaskNode) -> None:
         for key, _access in node.field_permissions:
             if self.schema.field(key) is None:
-                self.add(Level.WARNING, "unknown_field", node,
-                         f"字段权限中的字段 {key} 在表单中不存在")
+                self.add(Level.WARNING, "unknown_field", node, "unknown_field.permission",
+                         key=key)
         deadline = node.deadline
         if deadline is None:
             return
         if not deadline.on_due:
-            self.add(Level.ERROR, "deadline_without_escalation", node,
-                     "设置了处理时限，但没有设置超时后的处理（提醒、转交或自动处理）")
+            self.add(Level.ERROR, "deadline_without_escalation", node)
             return
         for step in deadline.on_due:
             if step.action is DueAction.TRANSFER and step.to_user_id is not None and (
                     not self.directory.is_active(step.to_user_id)):
                 self.add(Level.ERROR, "deadline_without_escalation", node,
-                         f"超时转交给 {self.directory.name_of(step.to_user_id)}，但该员工不存在或已停用")
+                         "deadline_without_escalation.inactive",
+                         name=self.directory.name_of(step.to_user_id))
             needs_manager = (step.action is DueAction.TRANSFER and step.to_user_id is None) or (
                 step.action is DueAction.NOTIFY and NotifyTarget.MANAGER in step.notify)
             if needs_manager:
                 lonely = self.assignees_without_manager(node)
                 if lonely:
-                    names = "、".join(self.directory.name_of(u) for u in lonely[:SHOWN_PEOPLE])
+                    names = join((self.directory.name_of(u) for u in lonely[:SHOWN_PEOPLE]),
+                                 self.language)
                     # A transfer with nobody to receive it leaves the item stuck: an error.
                     # A reminder that reaches nobody is only a warning.
                     level = Level.ERROR if step.action is DueAction.TRANSFER else Level.WARNING
                     self.add(level, "deadline_without_escalation", node,
-                             f"超时后要{'转交' if step.action is DueAction.TRANSFER else '通知'}"
-                             f"审批人的上级，但 {names} 没有上级")
+                             "deadline_without_escalation.transfer_manager"
+                             if step.action is DueAction.TRANSFER
+                             else "deadline_without_escalation.notify_manager", names=names)
 
     def assignees_without_manager(self, node: TaskNode) -> list[int]:
         if node.rule.type in FORM_RULES:

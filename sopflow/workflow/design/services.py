@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from sopflow.audit.services import record
 from sopflow.core.errors import DomainError, ValidationFailed
@@ -239,8 +239,10 @@ def _lint(draft: Draft) -> list[Finding]:
     people = list(User.objects.filter(company_id=company_id, is_active=True).order_by("pk"))
     directory = OrgDirectory(company_id)
     directory.prime(people)
+    # The pure lint has its own bilingual catalogue; it speaks the active (request's) language.
     return lint(Definition.from_dict(draft.flow), schema=draft.schema, directory=directory,
-                initiators=[person.pk for person in people])
+                initiators=[person.pk for person in people],
+                language=get_language() or "zh-hans")
 
 
 def _draft_row(template: FormTemplate) -> DefinitionVersion | None:

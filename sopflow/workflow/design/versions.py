@@ -22,7 +22,7 @@ SETTING_LABELS = {
     "policies": "处理策略", "field_permissions": "字段权限", "deadline": "处理时限",
     "require_comment_on_reject": "驳回须填意见", "require_signature_on_approve": "同意须签名",
     "allowed_actions": "可用操作", "conditions": "分支条件", "type": "类型",
-    "withdraw_after_decision": "审批后可撤回",
+    "withdraw_after_decision": "审批后可撤回", "resubmit_to": "退回后重新提交",
 }
 
 

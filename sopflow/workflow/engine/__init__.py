@@ -18,6 +18,7 @@ from .commands import (
     Reject,
     RemoveSigner,
     Resubmit,
+    ResubmitTo,
     Return,
     SignerPosition,
     TimerFired,
@@ -55,7 +56,7 @@ from .route import (
     operand_resolver,
     preview_route,
 )
-from .state import InstanceState, Status, Task, TaskStatus
+from .state import InstanceState, Resumption, Status, Task, TaskStatus
 from .values import FieldChange, FormData, JsonValue
 
 __all__ = [
@@ -65,7 +66,7 @@ __all__ = [
     "Event", "FieldChange", "Finish", "FormData", "INITIATOR", "IllegalCommand", "InstanceState",
     "JsonValue", "Mode", "NoApprover", "NodeKind", "NotAllowed", "Notify", "NotifyCC",
     "NotifyKind", "OpenTask", "Outcome", "PERSON_DEPARTMENT_SUFFIX", "Reject", "RemoveSigner",
-    "Resubmit", "ResumeTask", "Return", "RouteAssignee", "RouteStep", "ScheduleTimer",
+    "Resubmit", "ResubmitTo", "ResumeTask", "Resumption", "Return", "RouteAssignee", "RouteStep", "ScheduleTimer",
     "SignerPosition", "Status", "SuspendTask", "Task", "TaskStatus", "TimerFired", "Transfer",
     "Urge", "Withdraw", "WorkCalendar", "WorkflowError", "advance", "candidates", "effect_to_dict",
     "membership", "operand_resolver", "preview_route", "start", "status_text",

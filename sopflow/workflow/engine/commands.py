@@ -19,6 +19,13 @@ class SignerPosition(StrEnum):
 INITIATOR = "initiator"
 
 
+class ResubmitTo(StrEnum):
+    """Where a resubmission goes after the item was returned to the initiator."""
+
+    START = "start"  # 从头开始审批: the whole route runs again
+    RETURNER = "returner"  # 直接回到退回的节点: re-enter the node that returned it
+
+
 @dataclass(frozen=True, slots=True)
 class Approve:
     task_id: str
@@ -47,6 +54,8 @@ class Return:
     note: str = ""
     reason_category: str = ""
     checklist: tuple[str, ...] = ()
+    # Only with `to="initiator"`: overrides the definition's `resubmit_to` for this return.
+    resubmit_to: ResubmitTo | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from .commands import (
     Complete,
     Reject,
     RemoveSigner,
+    ResubmitTo,
     Return,
     SignerPosition,
     Transfer,
@@ -31,7 +32,7 @@ from .flow import (
     wake,
 )
 from .nodes import Action, FieldAccess, Mode, TaskNode
-from .state import Status, Task, TaskStatus
+from .state import Join, Resumption, Status, Task, TaskStatus
 
 
 def approve(work: Work, command: Approve) -> None:
@@ -87,17 +88,24 @@ def send_back(work: Work, command: Return) -> None:
     task, node = task_for(work, command.task_id, command.actor_id, Action.RETURN)
     if command.to != INITIATOR:
         _check_return_target(work, node, command.to)
+        if command.resubmit_to is not None:
+            raise NotAllowed("只有退回发起人时才能选择重新提交后的审批方式")
     work.has_decision = True
     close_task(work, task, TaskStatus.RETURNED, command.reason_category, command.actor_id)
     work.emit(Event("workflow.task.returned", actor_id=command.actor_id, node_id=node.id,
                     task_id=task.id, target=command.to, comment=command.note,
                     reason=command.reason_category, checklist=command.checklist))
     if command.to == INITIATOR:
+        resubmit_to = command.resubmit_to or work.definition.resubmit_to
+        work.resume = Resumption(
+            node.id, tuple(run.node_id for run in work.runs),
+            tuple(Join(group, tuple(arrived)) for group, arrived in work.joins.items()),
+        ) if resubmit_to is ResubmitTo.RETURNER else None
         stop_everything(work, "已退回发起人", command.actor_id)
         work.status = Status.RETURNED
         work.emit(Event("workflow.instance.returned", actor_id=command.actor_id,
                         node_id=node.id, comment=command.note, reason=command.reason_category,
-                        checklist=command.checklist))
+                        checklist=command.checklist, target=resubmit_to.value))
         return
     reenter(work, command.to, f"已退回至“{_node_name(work, command.to)}”", command.actor_id)
 

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from sopflow.rules.conditions import ConditionError, Json, validate
 
+from .commands import ResubmitTo
 from .errors import DefinitionError
 from .nodes import (
     DEFAULT_ACTIONS,
@@ -61,6 +62,8 @@ class Definition:
 
     root: StartNode
     withdraw_after_decision: bool = False
+    # After a return to the initiator: re-enter the returning node (default) or start over.
+    resubmit_to: ResubmitTo = ResubmitTo.RETURNER
     _graph: _Graph = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -77,11 +80,14 @@ class Definition:
                          name=str(data.get("name") or "发起人"), child=child,
                          field_permissions=parser.permissions(data, "发起人"))
         return cls(root, withdraw_after_decision=parser.flag(data, "withdraw_after_decision",
-                                                                 "发起人"))
+                                                                 "发起人"),
+                   resubmit_to=_enum(ResubmitTo, data.get("resubmit_to") or "returner",
+                                     f"节点“{root.name}”（{root.id}）", "resubmit_to"))
 
     def to_dict(self) -> dict[str, JsonValue]:
         data = _node_to_dict(self.root)
         data["withdraw_after_decision"] = self.withdraw_after_decision
+        data["resubmit_to"] = self.resubmit_to.value
         return data
 
     def find(self, node_id: str) -> Node | None:

@@ -70,6 +70,7 @@ class Work:
         self.has_decision = state.has_decision
         self.last_urged_at = state.last_urged_at
         self.recent = list(state.recent)
+        self.resume = state.resume
         self.effects: list[Effect] = []
         self.events: list[Event] = []
 
@@ -83,7 +84,7 @@ class Work:
             previous_approvers=self.previous_approvers,
             participants=frozenset(self.participants), next_approvers=self.next_approvers,
             has_decision=self.has_decision, last_urged_at=self.last_urged_at,
-            recent=tuple(self.recent[-RECENT_LIMIT:]))
+            recent=tuple(self.recent[-RECENT_LIMIT:]), resume=self.resume)
         return Outcome(state, tuple(self.effects), tuple(self.events))
 
     def context(self) -> Context:

@@ -23,6 +23,7 @@ from .flow import (
     Work,
     close_task,
     drop_node,
+    enter,
     finish,
     go,
     record_approval,
@@ -31,7 +32,7 @@ from .flow import (
 )
 from .nodes import DueAction, NotifyTarget, TaskNode
 from .resolve import chosen_for
-from .route import check_route
+from .route import check_route, resume_problem
 from .state import Status, TaskStatus, Timer
 from .values import FormData
 
@@ -80,7 +81,9 @@ def comment(work: Work, command: Comment) -> None:
 
 
 def resubmit(work: Work, command: Resubmit) -> None:
-    """Only the initiator, only when returned; the route is recomputed from the new form."""
+    """Only the initiator, only when returned. The route is recomputed from the new form; with
+    `resubmit_to: returner` the item goes straight back to the node that returned it, unless
+    the new form takes the route elsewhere (then it starts over and the event says why)."""
     _require_initiator(work, command.actor_id, "只有发起人可以重新提交")
     if work.status is not Status.RETURNED:
         raise IllegalCommand("只有被退回的审批可以重新提交")
@@ -90,16 +93,30 @@ def resubmit(work: Work, command: Resubmit) -> None:
                          work.base.initiator_id)
               if command.chosen_approvers else work.base.chosen)
     check_route(work.definition, work.base.initiator_id, updated, chosen, work.directory)
+    resume, work.resume = work.resume, None
+    problem = resume_problem(work.definition, work.base.initiator_id, updated, chosen,
+                             work.directory, resume, frozenset(work.visited)) if resume else ""
     work.base = replace(work.base, chosen=chosen, round=work.base.round + 1)
     work.form = updated
     work.status = Status.RUNNING
+    if resume is not None and not problem:
+        node = work.definition.find(resume.node_id)
+        work.has_decision = bool(work.approved_by)
+        work.emit(Event("workflow.instance.resubmitted", actor_id=command.actor_id,
+                        changes=changes, node_id=resume.node_id, target="returner",
+                        reason=f"直接回到“{node.name if node else resume.node_id}”"))
+        work.joins = {join.group_id: list(join.arrived) for join in resume.joins}
+        for node_id in resume.nodes:
+            if work.status is Status.RUNNING and work.find_run(node_id) is None:
+                enter(work, node_id)
+        return
     work.visited.clear()
     work.approved_by.clear()
     work.previous_approvers = frozenset()
     work.next_approvers = ()
     work.has_decision = False
     work.emit(Event("workflow.instance.resubmitted", actor_id=command.actor_id,
-                    changes=changes))
+                    changes=changes, target="start", reason=problem or "从头开始审批"))
     go(work, work.definition.root.id)
 
 
@@ -144,6 +161,7 @@ def admin_restart_from(work: Work, command: AdminRestartFrom) -> None:
     if work.status not in (Status.RUNNING, Status.RETURNED, Status.REJECTED):
         raise IllegalCommand(f"该审批{work.status.label}，不能重新开始")
     work.status = Status.RUNNING
+    work.resume = None
     work.emit(Event("workflow.instance.restarted", actor_id=command.admin_id,
                     node_id=command.node_id, reason=command.reason))
     reenter(work, command.node_id, f"管理员重新开始：{command.reason}", command.admin_id)

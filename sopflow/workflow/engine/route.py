@@ -22,7 +22,7 @@ from .nodes import (
     TaskNode,
 )
 from .resolve import Candidate, Context, chosen_for, ids_in, resolve_cc, resolve_task_node
-from .state import ChosenApprovers
+from .state import ChosenApprovers, Resumption
 from .values import FormData, JsonValue
 
 
@@ -82,6 +82,35 @@ def check_route(definition: Definition, initiator_id: int, form: FormData,
     for step in _route(definition, context, directory):
         if step.blocked:
             raise NoApprover(step.blocked)
+
+
+def resume_problem(definition: Definition, initiator_id: int, form: FormData,
+                   chosen: tuple[ChosenApprovers, ...], directory: Directory,
+                   resume: Resumption, visited: frozenset[str]) -> str:
+    """Why a resubmission cannot pick up at `resume` under the new form ("" when it can).
+
+    It can when every node it would re-enter is still on the route, and every task node on
+    the route that it would not run again was already passed in the returned round (a changed
+    condition may route through an approver nobody asked yet).
+    """
+    context = Context(initiator_id=initiator_id, form=form, chosen=chosen)
+    steps = _route(definition, context, directory)
+    on_route = {step.node_id for step in steps}
+    for node_id in resume.nodes:
+        if node_id not in on_route:
+            return f"修改后的表单不再经过“{_name(definition, node_id)}”，从头开始审批"
+    for step in steps:
+        if step.kind not in (NodeKind.APPROVER, NodeKind.HANDLER) or step.node_id in visited:
+            continue
+        if not any(node_id == step.node_id or definition.precedes(node_id, step.node_id)
+                   for node_id in resume.nodes):
+            return f"修改后的表单需要经过“{step.node_name}”，从头开始审批"
+    return ""
+
+
+def _name(definition: Definition, node_id: str) -> str:
+    node = definition.find(node_id)
+    return node.name if node else node_id
 
 
 def _route(definition: Definition, context: Context, directory: Directory) -> list[RouteStep]:

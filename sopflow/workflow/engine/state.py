@@ -112,6 +112,30 @@ class ClosedTask:
 
 
 @dataclass(frozen=True, slots=True)
+class Resumption:
+    """Where a returned item picks up when it is resubmitted (`resubmit_to: returner`).
+
+    `node_id` returned it to the initiator; `nodes` were active at that moment (the node and,
+    inside parallel groups, the sibling branches still running) and `joins` the parallel
+    groups in progress with the branches that had already ended.
+    """
+
+    node_id: str
+    nodes: tuple[str, ...]
+    joins: tuple[Join, ...] = ()
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        return {"node_id": self.node_id, "nodes": list(self.nodes),
+                "joins": [{"group_id": j.group_id, "arrived": list(j.arrived)}
+                          for j in self.joins]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Resumption:
+        return cls(_str(data["node_id"]), tuple(_str(n) for n in _list(data.get("nodes"))),
+                   _joins(data.get("joins")))
+
+
+@dataclass(frozen=True, slots=True)
 class InstanceState:
     """Everything `advance` needs about one instance; see the module docstring on size."""
 
@@ -135,6 +159,7 @@ class InstanceState:
     has_decision: bool = False
     last_urged_at: datetime | None = None
     recent: tuple[ClosedTask, ...] = ()
+    resume: Resumption | None = None  # set while returned, when resubmitting resumes
 
     @property
     def active_nodes(self) -> tuple[str, ...]:
@@ -165,6 +190,7 @@ class InstanceState:
             "next_approvers": list(self.next_approvers), "has_decision": self.has_decision,
             "last_urged_at": self.last_urged_at.isoformat() if self.last_urged_at else None,
             "recent": [[c.task_id, c.by_user_id] for c in self.recent],
+            "resume": self.resume.to_dict() if self.resume else None,
         }
 
     @classmethod
@@ -184,8 +210,7 @@ class InstanceState:
             runs=tuple(NodeRun(_str(r["node_id"]), _int(r["needed"]), _int(r["approvals"]),
                                _ints(r["approvers"]))
                        for r in map(_map, _list(data.get("runs")))),
-            joins=tuple(Join(_str(j["group_id"]), tuple(_str(b) for b in _list(j["arrived"])))
-                        for j in map(_map, _list(data.get("joins")))),
+            joins=_joins(data.get("joins")),
             timers=tuple(Timer(_str(t["key"]), _str(t["task_id"]), _str(t["node_id"]),
                                datetime.fromisoformat(_str(t["due_at"])), _int(t["step"]),
                                _int(t.get("repeat", 0)))
@@ -200,7 +225,14 @@ class InstanceState:
             last_urged_at=_datetime(data.get("last_urged_at")),
             recent=tuple(ClosedTask(_str(pair[0]), None if pair[1] is None else _int(pair[1]))
                          for pair in map(_list, _list(data.get("recent")))),
+            resume=None if data.get("resume") is None else Resumption.from_dict(
+                _map(data.get("resume"))),
         )
+
+
+def _joins(value: object) -> tuple[Join, ...]:
+    return tuple(Join(_str(j["group_id"]), tuple(_str(b) for b in _list(j["arrived"])))
+                 for j in map(_map, _list(value)))
 
 
 def _task_to_dict(task: Task) -> dict[str, JsonValue]:

@@ -397,3 +397,49 @@ def test_item_page_and_inbox_show_who_acts_for_whom(
     assert "已超时 3 小时" in inbox
     assert "代 李强 处理" in item
     assert "已超时 3 小时" in item
+
+
+def test_badge_and_todo_tab_count_a_delegated_task_for_both_people(
+        company: Company, alice: User, bob: User, carol: User) -> None:
+    delegate(bob, carol)
+    submit(alice, one_step(company))
+
+    for person in (bob, carol):  # the delegator still sees it (decision 0009)
+        assert queries.badge_count(person) == queries.inbox_counts(person)["todo"] == 1
+
+
+def test_the_audit_rows_name_the_delegation_and_whom_the_delegate_acted_for(
+        company: Company, alice: User, bob: User, carol: User) -> None:
+    from sopflow.audit.models import AuditEvent
+    from sopflow.org.models import Delegation
+
+    delegate(bob, carol)
+    instance = submit(alice, one_step(company))
+    services.approve(actor=carol, task_id=open_task(instance, carol).pk)
+
+    rows = AuditEvent.objects.filter(object_type="workflow.instance", object_id=str(instance.pk))
+    delegated = rows.get(action="workflow.task.delegated")
+    assert delegated.changes["delegation_id"] == Delegation.objects.get(delegator=bob).pk
+    assert delegated.changes["delegated_from"] == bob.pk
+    approved = rows.get(action="workflow.task.approved")
+    assert (approved.actor, approved.changes["on_behalf_of"]) == (carol, bob.pk)
+
+
+def test_the_cc_tab_marks_and_sorts_overdue_items_too(
+        company: Company, alice: User, bob: User, carol: User) -> None:
+    from sopflow.workflow.models import CarbonCopy
+
+    late, fresh = submit(alice, one_step(company)), None
+    clock.set(TUESDAY_10)
+    fresh = submit(alice, one_step(company))
+    for instance in (late, fresh):
+        CarbonCopy.objects.create(instance=instance, user=carol, node_id="cc",
+                                  created_at=clock.now())
+    clock.set(TUESDAY_10 + timedelta(hours=1))
+
+    by_due = queries.inbox_for(carol, "cc", queries.Filters(sort="due"))
+    overdue = queries.inbox_for(carol, "cc", queries.Filters(overdue=True))
+
+    assert [row.instance.pk for row in by_due] == [late.pk, fresh.pk]
+    assert by_due[0].instance.next_due_at == TUESDAY_10
+    assert [row.instance.pk for row in overdue] == [late.pk]

@@ -66,9 +66,13 @@ def test_expense_goes_through_head_and_finance_with_a_return_and_resubmission(
     assert resubmitted.payload["diff"] == [{"path": "f_payee", "label": "收款账户",
                                            "old": "招商银行 6225 8801 2345 6789",
                                            "new": "工商银行 6222 0000 1111"}]
-    assert instance.status_text == "部门负责人审核中"
+    # Straight back to finance: bob already approved and is not asked again.
+    assert (resubmitted.payload["target"], resubmitted.payload["reason"]) == (
+        "returner", "直接回到“财务审核”")
+    assert instance.status_text == "财务审核中"
+    assert not ApprovalTask.objects.filter(instance=instance, assignee=bob,
+                                           status="open").exists()
 
-    services.approve(actor=bob, task_id=open_task(instance, bob).pk)
     services.approve(actor=carol, task_id=open_task(instance, carol).pk, comment="已核对")
     instance.refresh_from_db()
 
@@ -79,6 +83,22 @@ def test_expense_goes_through_head_and_finance_with_a_return_and_resubmission(
     assert ApprovalTask.objects.get(instance=instance, assignee=carol,
                                     status="approved").comment == "已核对"
     assert not ApprovalTask.objects.filter(instance=instance, status="open").exists()
+
+
+def test_a_return_may_ask_for_the_whole_route_again(alice: User, bob: User, carol: User,
+                                                   expense: object) -> None:
+    instance = running_instance(alice, expense)
+    services.approve(actor=bob, task_id=open_task(instance, bob).pk)
+
+    services.return_item(actor=carol, task_id=open_task(instance, carol).pk,
+                         note="金额有误", resubmit_to="start")
+    services.resubmit(actor=alice, instance_id=instance.pk, values=dict(EXPENSE_VALUES))
+    instance.refresh_from_db()
+
+    assert instance.status_text == "部门负责人审核中"
+    assert open_task(instance, bob).node_name == "部门负责人审核"
+    with pytest.raises(ValidationFailed):
+        services.return_item(actor=bob, task_id=open_task(instance, bob).pk, resubmit_to="x")
 
 
 def test_outsider_cannot_approve_and_nothing_changes(alice: User, bob: User, dave: User,

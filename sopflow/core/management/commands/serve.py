@@ -32,7 +32,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         if not demo_exists():
             self.stdout.write("首次启动：正在创建演示公司 华启科技 …")
-            seed_demo()
+            seed_demo(activity=True)  # reminders fire in the first two minutes
         env = os.environ.copy()
         names = ["granian"] if options["no_worker"] else ["granian", "db_worker", "run_scheduler"]
         children = [

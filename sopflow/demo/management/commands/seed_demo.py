@@ -12,7 +12,7 @@ class Command(BaseCommand):
         if demo_exists():
             self.stdout.write("demo company already present")
             return
-        company = seed_demo()
+        company = seed_demo(activity=True)
         self.stdout.write(
             self.style.SUCCESS(f"demo company created: {company.name} (password {DEMO_PASSWORD})")
         )

@@ -53,6 +53,16 @@ def test_s1_total_and_capital_form_are_computed_when_two_lines_are_entered() -> 
     )
 
 
+@pytest.mark.parametrize(("raw", "stored"), [
+    ("3,200.00", "3200.00"), ("3,200", "3200.00"), ("１,２００.５", "1200.50"), ("3200", "3200.00"),
+])
+def test_money_accepts_thousands_separators_and_stores_the_plain_amount(raw: str,
+                                                                        stored: str) -> None:
+    form = schema(field("f_amount", "money"))
+
+    assert cleaned(form, {"f_amount": raw}) == {"f_amount": stored}
+
+
 def test_s1_formula_input_is_ignored_when_the_client_sends_its_own_total() -> None:
     values = expense_values() | {"f_total": "999999.00"}
 

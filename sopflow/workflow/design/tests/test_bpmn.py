@@ -96,6 +96,19 @@ def test_spiffworkflow_visits_the_same_nodes_for_every_flow(case: str,
     assert sorted(theirs) == sorted(ours)
 
 
+@pytest.mark.parametrize("resubmit_to", ["start", "returner"])
+def test_the_start_nodes_resubmit_setting_survives_export_and_import(resubmit_to: str) -> None:
+    definition = Definition.from_dict({**s1_flow(), "resubmit_to": resubmit_to,
+                                       "withdraw_after_decision": True})
+
+    xml = export_bpmn(definition, name="S1")
+    again = import_bpmn(xml)
+
+    assert f'"resubmit_to": "{resubmit_to}"' in xml
+    assert (again["resubmit_to"], again["withdraw_after_decision"]) == (resubmit_to, True)
+    assert Definition.from_dict(again) == definition
+
+
 def test_import_refuses_elements_outside_the_subset_naming_them() -> None:
     xml = export_bpmn(Definition.from_dict(s1_flow())).replace(
         "<bpmn:endEvent", '<bpmn:scriptTask id="calc" name="计算" /><bpmn:endEvent', 1)

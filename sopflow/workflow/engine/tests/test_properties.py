@@ -26,6 +26,7 @@ from sopflow.workflow.engine import (
     Reject,
     RemoveSigner,
     Resubmit,
+    ResubmitTo,
     Return,
     SignerPosition,
     Status,
@@ -152,6 +153,7 @@ def decisions(definition: Definition, state: InstanceState) -> list[Command]:
     found: list[Command] = [TimerFired(timer.key) for timer in state.timers]
     if state.status is Status.RETURNED:
         found.append(Resubmit(ALICE, {"amount": 3}))
+        found.append(Resubmit(ALICE, {"amount": 300}))
     for task in state.open_tasks():
         actor = task.assignee_id
         node = definition.task_node(task.node_id)
@@ -160,6 +162,7 @@ def decisions(definition: Definition, state: InstanceState) -> list[Command]:
         else:
                 found += [Approve(task.id, actor)] * 4 + [Reject(task.id, actor, note="不行")]
         found.append(Return(task.id, actor, INITIATOR))
+        found.append(Return(task.id, actor, INITIATOR, resubmit_to=ResubmitTo.START))
         found.extend(Return(task.id, actor, node_id) for node_id in sorted(state.visited))
         others = [u for u in ACTIVE if u != actor]
         found.append(Transfer(task.id, actor, others[len(state.visited) % len(others)]))

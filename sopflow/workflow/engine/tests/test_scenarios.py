@@ -145,12 +145,16 @@ def test_s1_finance_returns_to_initiator_who_resubmits_and_finance_sees_the_diff
         lambda s: Return(task_of(s, CAROL).id, CAROL, INITIATOR, note="发票缺购买方纳税人识别号",
                          reason_category="电子发票未上传"),
         Resubmit(ALICE, {**form, "invoice": "new.pdf"}),
-        approves(BOB),
         approves(CAROL),
     ], form=form)
     resubmitted = script.outcomes[3].events[0]
     assert resubmitted.name == "workflow.instance.resubmitted"
     assert resubmitted.to_dict()["changed"] == {"invoice": ["old.pdf", "new.pdf"]}
+    # 直接回到退回的节点: finance gets a fresh task, the head is not asked again.
+    assert (resubmitted.target, resubmitted.node_id, resubmitted.reason) == (
+        "returner", "finance", "直接回到“财务审核”")
+    assert [(e.node_id, e.assignee_id) for e in script.outcomes[3].effects
+            if isinstance(e, OpenTask)] == [("finance", CAROL)]
     assert script.state.status is Status.APPROVED
     assert script.state.round == 2
 
