@@ -147,7 +147,14 @@ class ApprovalTask(models.Model):
         verbose_name = _("审批任务")
         indexes = [
             models.Index(fields=["assignee", "status", "opened_at"], name="wf_task_inbox"),
-            models.Index(fields=["assignee", "decided_at"], name="wf_task_done"),
+            models.Index(fields=["assignee", "decided_at", "id"], name="wf_task_done"),
+            # The same two for tasks delegated away (decision 0009); partial: most rows
+            # have no delegation, so writes of ordinary tasks do not touch them.
+            models.Index(fields=["delegated_from", "status", "opened_at"],
+                         name="wf_task_deleg_inbox",
+                         condition=models.Q(delegated_from__isnull=False)),
+            models.Index(fields=["delegated_from", "decided_at", "id"], name="wf_task_deleg_done",
+                         condition=models.Q(delegated_from__isnull=False)),
         ]
         constraints = [
             models.UniqueConstraint(fields=["instance", "key"], name="wf_task_key_unique"),

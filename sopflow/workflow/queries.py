@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, Literal
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -48,18 +49,51 @@ class InboxRow:
 def badge_count(user: User) -> int:
     """Open tasks of the user, the same number as the 待我处理 tab (one COUNT on the assignee
     and delegated-from indexes): tasks they delegated away count too, because they still see
-    and may decide them (decision 0009)."""
-    return ApprovalTask.objects.filter(_holds(user), status=ApprovalTask.Status.OPEN).count()
+    and may decide them (decision 0009). The status sits in each OR branch so both are index
+    ranges (`wf_task_inbox`, `wf_task_deleg_inbox`): the cost follows the open tasks, not the
+    history."""
+    return ApprovalTask.objects.filter(_holds(user, status=ApprovalTask.Status.OPEN)).count()
+
+
+COUNT_CAP = 99  # tab counts above this show as "99+": they stay flat however long the history
 
 
 def inbox_counts(user: User) -> dict[str, int]:
-    """Counts per tab: open tasks, decided tasks, my items, unread CCs (four indexed COUNTs)."""
-    tasks = ApprovalTask.objects.filter(_holds(user)).aggregate(
-        todo=Count("pk", filter=Q(status=ApprovalTask.Status.OPEN)),
-        done=Count("pk", filter=Q(decided_at__isnull=False)))
-    return {"todo": tasks["todo"], "done": tasks["done"],
-            "mine": Instance.objects.filter(initiator=user).count(),
-            "cc": CarbonCopy.objects.filter(user=user, read_at__isnull=True).count()}
+    """Counts per tab in one statement: open tasks (exact, like the badge); decided tasks, my
+    items and unread CCs counted over a `LIMIT COUNT_CAP + 1` subquery each, so a count above
+    `COUNT_CAP` comes back as `COUNT_CAP + 1` ("99+", `count_label`) and the cost does not grow
+    with the history."""
+    decided = ApprovalTask.objects.filter(decided_at__isnull=False)
+    parts: list[tuple[str, QuerySet[Any], bool]] = [
+        ("todo", ApprovalTask.objects.filter(_holds(user, status=ApprovalTask.Status.OPEN)),
+         False),
+        # the two halves each along their own index (an OR would let the planner scan)
+        ("done", decided.filter(assignee=user), True),
+        ("done", decided.filter(delegated_from=user).exclude(assignee=user), True),
+        ("mine", Instance.objects.filter(initiator=user), True),
+        ("cc", CarbonCopy.objects.filter(user=user, read_at__isnull=True), True),
+    ]
+    selects: list[str] = []
+    params: list[Any] = []
+    for number, (_key, rows, capped) in enumerate(parts):
+        rows = rows.order_by().values("pk")
+        sql, sub_params = (rows[:COUNT_CAP + 1] if capped else rows).query.sql_with_params()
+        # ORM-compiled SQL with its parameters kept apart: nothing user-supplied is inlined
+        selects.append(f"(SELECT COUNT(*) FROM ({sql}) counted_{number})")  # noqa: S608
+        params.extend(sub_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        row = cursor.fetchone()
+    counts: dict[str, int] = {}
+    for (key, _rows, capped), value in zip(parts, row, strict=True):
+        total = counts.get(key, 0) + int(value)
+        counts[key] = min(total, COUNT_CAP + 1) if capped else total
+    return counts
+
+
+def count_label(count: int) -> str:
+    """A tab count as shown: "99+" once it passes `COUNT_CAP`."""
+    return f"{COUNT_CAP}+" if count > COUNT_CAP else str(count)
 
 
 def inbox_for(user: User, tab: Tab, filters: Filters | None = None,
@@ -67,17 +101,28 @@ def inbox_for(user: User, tab: Tab, filters: Filters | None = None,
     """One page of a tab, newest first (or soonest due with `sort="due"`). One query."""
     filters = filters or Filters()
     if tab in ("todo", "done"):
-        tasks = ApprovalTask.objects.filter(_holds(user))
-        tasks = (tasks.filter(status__in=ApprovalTask.OPEN_STATUSES) if tab == "todo"
-                 else tasks.filter(decided_at__isnull=False))
-        tasks = _filter(tasks, filters, "instance__")
-        if filters.overdue:
-            tasks = tasks.filter(due_at__lt=clock.now(), status__in=ApprovalTask.OPEN_STATUSES)
+        wanted = ({"status__in": ApprovalTask.OPEN_STATUSES} if tab == "todo"
+                  else {"decided_at__isnull": False})
         # Tasks without a deadline sort last on SQLite and PostgreSQL alike.
-        order = ([F("due_at").asc(nulls_last=True), "-opened_at"] if filters.sort == "due"
-                 else ["-opened_at", "-pk"] if tab == "todo" else ["-decided_at", "-pk"])
-        tasks = tasks.select_related("instance", "instance__initiator", "instance__template",
-                                     "assignee", "delegated_from").order_by(*order)[:limit]
+        order = ([F("due_at").asc(nulls_last=True), "-opened_at", "-pk"]
+                 if filters.sort == "due" else ["-opened_at", "-pk"] if tab == "todo"
+                 else ["-decided_at", "-pk"])
+        # The first page of each half (assigned to me; delegated away by me) is read along
+        # its own index, then the two are merged: the cost follows the page, not the history
+        # (an OR over both columns would sort every decided task of the user).
+        halves = []
+        for half in (Q(assignee=user), Q(delegated_from=user) & ~Q(assignee=user)):
+            rows = _filter(ApprovalTask.objects.filter(half, **wanted), filters, "instance__")
+            if filters.overdue:
+                rows = rows.filter(due_at__lt=clock.now(),
+                                   status__in=ApprovalTask.OPEN_STATUSES)
+            # wrapped: SQLite allows no LIMIT directly inside a UNION
+            halves.append(ApprovalTask.objects.filter(
+                pk__in=rows.order_by(*order).values("pk")[:limit]).values("pk"))
+        tasks = ApprovalTask.objects.filter(
+            pk__in=halves[0].union(halves[1], all=True)).select_related(
+            "instance", "instance__initiator", "instance__template", "assignee",
+            "delegated_from").order_by(*order)[:limit]
         return [InboxRow(task.instance, task=task) for task in tasks]
     if tab == "mine":
         instances = _filter(Instance.objects.filter(initiator=user), filters, "")
@@ -104,17 +149,18 @@ def inbox_for(user: User, tab: Tab, filters: Filters | None = None,
                 if filters.sort == "due" else ["-created_at", "-pk"])
     ccs = ccs.select_related("instance", "instance__initiator", "instance__template").order_by(
         *cc_order)[:limit]
-    rows = []
+    cc_rows: list[InboxRow] = []
     for cc in ccs:
         cc.instance.next_due_at = cc.next_due_at  # type: ignore[attr-defined]  # annotated
-        rows.append(InboxRow(cc.instance, cc=cc))
-    return rows
+        cc_rows.append(InboxRow(cc.instance, cc=cc))
+    return cc_rows
 
 
-def _holds(user: User) -> Q:
+def _holds(user: User, **conditions: Any) -> Q:
     """Tasks of `user`: assigned to them, or delegated away by them (the original person
-    still sees, and may act on, a delegated task — decision 0009)."""
-    return Q(assignee=user) | Q(delegated_from=user)
+    still sees, and may act on, a delegated task — decision 0009). `conditions` go into both
+    branches, so each is one index range."""
+    return Q(assignee=user, **conditions) | Q(delegated_from=user, **conditions)
 
 
 def _filter[M: Any](rows: QuerySet[M], filters: Filters, prefix: str) -> QuerySet[M]:

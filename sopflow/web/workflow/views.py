@@ -29,8 +29,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if tab not in dict(queries.TABS):
         tab = "todo"
     filters = _filters(request)
+    counts: dict[str, int | str] = dict(queries.inbox_counts(user))
+    for key in ("done", "mine", "cc"):  # capped counts show as "99+"; todo is exact
+        counts[key] = queries.count_label(int(counts[key]))
     context = {
-        "tab": tab, "tabs": queries.TABS, "counts": queries.inbox_counts(user),
+        "tab": tab, "tabs": queries.TABS, "counts": counts,
         "rows": queries.inbox_for(user, tab, filters), "filters": filters,  # type: ignore[arg-type]  # checked
         "templates": FormTemplate.objects.filter(company_id=user.company_id,
                                                  workflow_definition__isnull=False)
