@@ -68,3 +68,12 @@ def test_login_and_home_in_browser(page: Any, alice: User, viewport: dict[str, i
 
     assert page.locator("[data-testid=me-card]").inner_text().startswith("张")
     assert page.title() == "工作台 · sopflow"
+
+
+def test_home_links_to_the_notification_list(alice: User) -> None:
+    client = Client()
+    client.force_login(alice)
+
+    body = client.get("/").content.decode()
+
+    assert 'href="/notifications/" data-testid="home-notifications"' in body
