@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.db import models, transaction
 
 from sopflow.core import request_context
 from sopflow.core.clock import clock
+from sopflow.core.sql import Table
 
 from .models import AuditChainHead, AuditEvent
 
@@ -41,20 +43,25 @@ def record(
 def record_many(
     *,
     actor: Any | None,
-    entries: Sequence[tuple[str, dict[str, Any]]],
+    entries: Sequence[tuple[str, dict[str, Any]] | tuple[str, dict[str, Any], models.Model]],
     obj: models.Model | None = None,
     company_id: int | None = None,
     actor_label: str = "",
     object_repr: str = "",
     occurred_at: datetime | None = None,
+    head: ChainHead | None = None,
 ) -> list[AuditEvent]:
-    """Append one event per `(action, changes)` entry, all by `actor` on `obj`, in order.
+    """Append one event per `(action, changes)` entry, all by `actor` on `obj` (or on the
+    entry's own third item, `(action, changes, other_obj)`), in order.
 
-    Three statements however many entries: lock the chain head, insert the rows, move the head
-    (`record` is the one-entry case). Same locking and transaction rule as `record`; returns []
-    for no entries without touching the chain.
+    Three statements however many entries: lock and read the chain head, insert the rows, move
+    the head (`record` is the one-entry case); two when the caller passes the `head` it read
+    with its own first query (`head_select_sql`). Same locking and transaction rule as `record`;
+    returns [] for no entries without touching the chain.
     """
-    if not transaction.get_connection().in_atomic_block:
+    global _writes
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise transaction.TransactionManagementError(
             "audit.record must run inside the write's transaction"
         )
@@ -63,35 +70,87 @@ def record_many(
     context = request_context.current()
     at = occurred_at if occurred_at is not None else clock.now()
     label = actor_label or (str(actor) if actor is not None else "系统")
-    object_type = obj._meta.label_lower if obj is not None else ""
-    object_id = str(obj.pk) if obj is not None else ""
-    shown = (object_repr or (str(obj) if obj is not None else ""))[:200]
-    company = company_id if company_id is not None else _company_of(obj, actor)
+    actor_id = getattr(actor, "pk", None) or None
+    target = _target(obj, actor, object_repr, company_id)
+    previous = head.last_hash if head is not None and head.writes == _writes else None
+    with connection.cursor() as cursor:
+        if previous is None:
+            previous = _locked_head(cursor)
+        rows = []
+        for entry in entries:
+            action, changes = entry[0], entry[1]
+            object_type, object_id, shown, company = (
+                target if len(entry) == 2 else _target(entry[2], actor, "", company_id))
+            plain = _jsonable(changes)
+            digest = chain_hash(previous, at=at, actor_id=actor_id, actor_label=label,
+                                action=action, object_type=object_type, object_id=object_id,
+                                object_repr=shown, company_id=company, changes=plain,
+                                ip=context.ip, user_agent=context.user_agent,
+                                channel=context.channel)
+            rows.append({"occurred_at": at, "actor_id": actor_id, "actor_label": label,
+                         "action": action, "object_type": object_type, "object_id": object_id,
+                         "object_repr": shown, "company_id": company, "changes": plain,
+                         "ip": context.ip, "user_agent": context.user_agent,
+                         "channel": context.channel, "prev_hash": previous, "hash": digest})
+            previous = digest
+        ids = _EVENTS.insert(cursor, rows)
+        cursor.execute(_HEAD_UPDATE, [previous, ids[-1]])
+        _writes += 1
+    # Positional construction: several times cheaper than keywords on this hot path.
+    return [AuditEvent(pk, *(row[name] for name in _EVENT_COLUMNS))
+            for pk, row in zip(ids, rows, strict=True)]
+
+
+def _target(obj: models.Model | None, actor: Any | None, object_repr: str,
+            company_id: int | None) -> tuple[str, str, str, int | None]:
+    """(object_type, object_id, object_repr, company_id) of the object an event is about."""
+    return (obj._meta.label_lower if obj is not None else "",
+            str(obj.pk) if obj is not None else "",
+            (object_repr or (str(obj) if obj is not None else ""))[:200],
+            company_id if company_id is not None else _company_of(obj, actor))
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """The chain head's hash as the caller's own first query of this transaction read it (with
+    `head_select_sql()` as one of its columns, which locks the head row on PostgreSQL).
+
+    Only good while nothing else was audited since it was read: `record_many` checks the
+    process's audit write counter and reads the head itself otherwise."""
+
+    last_hash: str | None
+    writes: int
+
+
+def head_select_sql(vendor: str) -> str:
+    """A scalar subquery for the head's hash, locking the head row on PostgreSQL (SQLite's
+    IMMEDIATE transactions already hold the write lock). Lock order: the head first."""
+    lock = " FOR UPDATE" if vendor == "postgresql" else ""
+    return f"(SELECT last_hash FROM {_HEAD_TABLE} WHERE id = 1{lock})"
+
+
+def chain_head(value: str | None) -> ChainHead:
+    """Wrap the value a `head_select_sql()` column returned, for `record_many(head=…)`."""
+    return ChainHead(value, _writes)
+
+
+def _locked_head(cursor: Any) -> str:
+    lock = " FOR UPDATE" if cursor.db.vendor == "postgresql" else ""
+    cursor.execute(f"SELECT last_hash FROM {_HEAD_TABLE} WHERE id = 1{lock}")
+    row = cursor.fetchone()
+    if row is not None:
+        return str(row[0])
+    # The migration creates the head; this only runs on a database where it was deleted.
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-    previous = head.last_hash
-    rows = []
-    for action, changes in entries:
-        event = AuditEvent(
-            occurred_at=at,
-            actor=actor if getattr(actor, "pk", None) else None,
-            actor_label=label,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            object_repr=shown,
-            company_id=company,
-            changes=_jsonable(changes),
-            ip=context.ip,
-            user_agent=context.user_agent,
-            channel=context.channel,
-            prev_hash=previous,
-        )
-        event.hash = compute_hash(event, previous)
-        previous = event.hash
-        rows.append(event)
-    created = AuditEvent.objects.bulk_create(rows)
-    AuditChainHead.objects.filter(pk=1).update(last_hash=previous, last_event_id=created[-1].pk)
-    return created
+    return head.last_hash
+
+
+_EVENTS = Table(AuditEvent)
+_EVENT_COLUMNS = [field.attname for field in _EVENTS.fields if not field.primary_key]
+_HEAD_TABLE = AuditChainHead._meta.db_table
+_HEAD_UPDATE = f"UPDATE {_HEAD_TABLE} SET last_hash = %s, last_event_id = %s WHERE id = 1"
+# Audit writes made by this process; a ChainHead read before the latest one is stale.
+_writes = 0
 
 
 def record_export(*, actor: Any, filters: dict[str, Any], row_count: int) -> AuditEvent:
@@ -106,18 +165,31 @@ def record_export(*, actor: Any, filters: dict[str, Any], row_count: int) -> Aud
 
 def compute_hash(event: AuditEvent, prev_hash: str) -> str:
     """Hash of an event's content chained to `prev_hash`. Must stay stable across versions."""
+    return chain_hash(prev_hash, at=event.occurred_at, actor_id=event.actor_id,
+                      actor_label=event.actor_label, action=event.action,
+                      object_type=event.object_type, object_id=event.object_id,
+                      object_repr=event.object_repr, company_id=event.company_id,
+                      changes=event.changes, ip=event.ip, user_agent=event.user_agent,
+                      channel=event.channel)
+
+
+def chain_hash(prev_hash: str, *, at: datetime, actor_id: int | None, actor_label: str,
+               action: str, object_type: str, object_id: str, object_repr: str,
+               company_id: int | None, changes: Any, ip: str | None, user_agent: str,
+               channel: str) -> str:
+    """`compute_hash` over plain values (the recorder hashes rows before they exist)."""
     payload = {
         "prev": prev_hash,
-        "at": _iso(event.occurred_at),
-        "actor": event.actor_id,
-        "actor_label": event.actor_label,
-        "action": event.action,
-        "object": [event.object_type, event.object_id, event.object_repr],
-        "company": event.company_id,
-        "changes": event.changes,
-        "ip": event.ip,
-        "ua": event.user_agent,
-        "channel": event.channel,
+        "at": _iso(at),
+        "actor": actor_id,
+        "actor_label": actor_label,
+        "action": action,
+        "object": [object_type, object_id, object_repr],
+        "company": company_id,
+        "changes": changes,
+        "ip": ip,
+        "ua": user_agent,
+        "channel": channel,
     }
     data = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(data.encode()).hexdigest()

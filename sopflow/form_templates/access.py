@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext
 
 from sopflow.core.errors import Forbidden, NotFound
+from sopflow.core.sql import Table, cursor
 from sopflow.org.access import has_role, roles_of
 from sopflow.org.models import Company, Department, RoleAssignment, User
 from sopflow.org.queries import ancestors, descendant_ids
@@ -43,7 +44,8 @@ def scope_match(user: User, scope: dict[str, object]) -> str | None:
         return "pushed"
     if user.position_id is not None and user.position_id in _list(scope.get("positions")):
         return "pushed"
-    if set(map(str, _list(scope.get("roles")))) & roles_of(user):
+    roles = _list(scope.get("roles"))
+    if roles and set(map(str, roles)) & roles_of(user):
         return "pushed"
     if _in_departments(user, _list(scope.get("departments"))):
         return "pushed"
@@ -76,19 +78,24 @@ def templates_manageable_by(user: User) -> QuerySet[FormTemplate]:
 
 def get_template_for(user: User, template_id: int, action: TemplateAction = "view") -> FormTemplate:
     """The template if the user may `start` it, `view` it (start or manage) or `manage` it."""
-    template = (
-        FormTemplate.objects.select_related("company", "current_version", "owner")
-        .filter(pk=template_id, company_id=user.company_id)
-        .first()
-    )
+    if action == "start":
+        template = _startable_template(template_id, user.company_id)
+    else:
+        template = (
+            FormTemplate.objects.select_related("company", "current_version", "owner")
+            .filter(pk=template_id, company_id=user.company_id)
+            .first()
+        )
     if template is None or user.company_id is None:
         raise NotFound(gettext("模板不存在"))
-    manager = can_manage_templates(user, template.company)
     startable = (
         template.is_active
         and template.current_version_id is not None
         and is_in_scope(user, template.scope)
     )
+    if startable and action in ("start", "view"):
+        return template  # the role check below is only needed to choose the refusal
+    manager = can_manage_templates(user, template.company)
     if action == "manage" and not manager:
         if startable:
             raise Forbidden(gettext("只有流程管理员可以修改模板"))
@@ -143,6 +150,8 @@ def get_submission_for(
     user: User, submission_id: int, action: SubmissionAction = "view"
 ) -> Submission:
     """The submission if visible; `edit` additionally needs the author and the draft status."""
+    if action == "edit":
+        return _own_draft(user, submission_id)
     submission = (
         submissions_visible_to(user)
         .select_related("template", "version", "author", "author__department")
@@ -157,6 +166,73 @@ def get_submission_for(
         if submission.status != Submission.Status.DRAFT:
             raise Forbidden(gettext("表单已提交，不能再修改"))
     return submission
+
+
+def _own_draft(user: User, submission_id: int) -> Submission:
+    """`get_submission_for(…, "edit")`: only the author may edit, so this is the author's own
+    row (with template and version) read by one prepared statement, not the visibility query;
+    anyone else gets NotFound as before (every hot submit starts here)."""
+    if not user.is_authenticated or not user.is_active:
+        raise NotFound(gettext("表单不存在"))
+    with cursor() as c:
+        c.execute(_own_submission_sql(), [submission_id, user.pk])
+        row = c.fetchone()
+    if row is None:
+        raise NotFound(gettext("表单不存在"))
+    submission = _SUBMISSIONS.load(row[:_SUBMISSION_WIDTH])
+    template = _TEMPLATES.load(row[_SUBMISSION_WIDTH:_SUBMISSION_WIDTH + _TEMPLATE_WIDTH])
+    version = _VERSIONS.load(row[_SUBMISSION_WIDTH + _TEMPLATE_WIDTH:])
+    Submission.template.field.set_cached_value(submission, template)
+    Submission.version.field.set_cached_value(submission, version)
+    Submission.author.field.set_cached_value(submission, user)
+    if submission.status != Submission.Status.DRAFT:
+        raise Forbidden(gettext("表单已提交，不能再修改"))
+    return submission
+
+
+def _startable_template(template_id: int, company_id: int | None) -> FormTemplate | None:
+    """The template with its current version, by one prepared statement (every new draft
+    starts here; decision 0010)."""
+    if company_id is None:
+        return None
+    global _TEMPLATE_START
+    if not _TEMPLATE_START:
+        _TEMPLATE_START = (
+            f"SELECT {_TEMPLATES.columns('t')}, {_VERSIONS.columns('v')} "
+            f"FROM {_TEMPLATES.q(_TEMPLATES.name)} t "
+            f"LEFT JOIN {_VERSIONS.q(_VERSIONS.name)} v ON v.id = t.current_version_id "
+            f"WHERE t.id = %s AND t.company_id = %s")
+    with cursor() as c:
+        c.execute(_TEMPLATE_START, [template_id, company_id])
+        row = c.fetchone()
+    if row is None:
+        return None
+    template = _TEMPLATES.load(row[:_TEMPLATE_WIDTH])
+    version = (_VERSIONS.load(row[_TEMPLATE_WIDTH:]) if row[_TEMPLATE_WIDTH] is not None
+               else None)
+    FormTemplate.current_version.field.set_cached_value(template, version)
+    return template
+
+
+def _own_submission_sql() -> str:
+    global _OWN_SUBMISSION
+    if not _OWN_SUBMISSION:
+        _OWN_SUBMISSION = (
+            f"SELECT {_SUBMISSIONS.columns('s')}, {_TEMPLATES.columns('t')}, "
+            f"{_VERSIONS.columns('v')} FROM {_SUBMISSIONS.q(_SUBMISSIONS.name)} s "
+            f"JOIN {_TEMPLATES.q(_TEMPLATES.name)} t ON t.id = s.template_id "
+            f"JOIN {_VERSIONS.q(_VERSIONS.name)} v ON v.id = s.version_id "
+            f"WHERE s.id = %s AND s.author_id = %s")
+    return _OWN_SUBMISSION
+
+
+_SUBMISSIONS = Table(Submission)
+_TEMPLATES = Table(FormTemplate)
+_VERSIONS = Table(TemplateVersion)
+_SUBMISSION_WIDTH = len(_SUBMISSIONS.fields)
+_TEMPLATE_WIDTH = len(_TEMPLATES.fields)
+_OWN_SUBMISSION = ""
+_TEMPLATE_START = ""
 
 
 def get_attachment_for(user: User, attachment_id: int) -> Attachment:

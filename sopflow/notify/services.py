@@ -7,13 +7,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, time
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext
 
 from sopflow.audit.services import record
 from sopflow.core.clock import clock
 from sopflow.core.errors import Forbidden, NotFound, ValidationFailed
+from sopflow.core.sql import Table
 from sopflow.org.access import has_role
 from sopflow.org.models import Company, Department, Position, RoleAssignment, User
 from sopflow.scheduling.jobs import enqueue
@@ -25,6 +26,7 @@ from .models import Delivery, Notification, NotificationPreference, Robot
 
 Channel = NotificationPreference.Channel
 Frequency = NotificationPreference.Frequency
+_NOTIFICATIONS = Table(Notification)
 
 
 def notify(
@@ -58,20 +60,26 @@ def notify(
     the caller passes `robots` (from `robots_for`, or [] when it knows there are none).
     """
     now = clock.now()
-    people = {user.pk: user for user in recipients if user.is_active and user != actor}
+    actor_id = actor.pk if actor is not None else None
+    people = {user.pk: user for user in recipients if user.is_active and user.pk != actor_id}
     calendars: dict[int | None, CompanyCalendar] = {}
     with_email = [pk for pk, user in people.items() if user.email]
     preferences = _preferences(with_email, kind) if with_email else {}
-    created = [Notification(
-        recipient=user, kind=kind, title=title[:200], body=body, link=link, actor=actor,
-        is_urgent=urgent, created_at=now, translations=translations or {}, source=source[:200],
-    ) for user in people.values()]
+    rows = [{"recipient_id": pk, "kind": kind, "title": title[:200], "body": body, "link": link,
+             "actor_id": actor_id, "is_urgent": urgent, "created_at": now,
+             "translations": translations or {}, "source": source[:200], "read_at": None}
+            for pk in people]
     deliveries: list[Delivery] = []
-    with transaction.atomic():
-        if created:
-            created = Notification.objects.bulk_create(created)
+    # No savepoint of its own: it writes in the caller's transaction (or starts one).
+    with transaction.atomic(savepoint=False):
+        created: list[Notification] = []
+        if rows:
+            with connection.cursor() as cursor:
+                ids = _NOTIFICATIONS.insert(cursor, rows)
+            created = [Notification(pk=pk, **row) for pk, row in zip(ids, rows, strict=True)]
         for notification in created:
             user = people[notification.recipient_id]
+            notification.recipient = user
             preference = preferences.get((user.pk, Channel.EMAIL))
             if not user.email or (preference is not None and not preference.is_enabled):
                 continue

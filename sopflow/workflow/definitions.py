@@ -21,7 +21,7 @@ from sopflow.core.clock import clock
 from sopflow.form_templates.models import FormTemplate
 from sopflow.org.models import Company, Department, User
 
-from .engine import Definition
+from .engine import Definition, RuleType
 from .models import DefinitionVersion, WorkflowDefinition
 
 BUILTIN_DIR = Path(__file__).parent / "builtin"
@@ -35,6 +35,9 @@ class Spec:
     reject_reasons: tuple[str, ...]
     return_reasons: tuple[str, ...]
     batch_approve: bool
+    # The people the flow names (`users` rules of task and CC nodes): a command reads them in
+    # one statement before the engine asks about them one by one.
+    named_user_ids: frozenset[int] = frozenset()
 
 
 def builtin_specs() -> dict[str, dict[str, Any]]:
@@ -107,11 +110,29 @@ def spec_of(version_id: int, raw: dict[str, Any] | None = None) -> Spec:
 _loaded: dict[int, tuple[dict[str, Any], Spec]] = {}
 
 
+def spec_of_text(version_id: int, text: str) -> Spec:
+    """`spec_of` for the stored JSON as the database returned it (text): the hot path compares
+    text instead of decoding it, and parses only on a miss."""
+    cached = _texts.get(version_id)
+    if cached is not None and cached[0] == text:
+        return cached[1]
+    spec = parse_spec(json.loads(text))
+    _texts[version_id] = (text, spec)
+    return spec
+
+
+_texts: dict[int, tuple[str, Spec]] = {}
+
+
 def parse_spec(spec: dict[str, Any]) -> Spec:
-    return Spec(definition=Definition.from_dict(spec["flow"]),
+    definition = Definition.from_dict(spec["flow"])
+    named = frozenset(user_id for node in definition.nodes()
+                      if (rule := getattr(node, "rule", None)) is not None
+                      and rule.type is RuleType.USERS for user_id in rule.user_ids)
+    return Spec(definition=definition,
                 reject_reasons=tuple(spec.get("reject_reasons") or ()),
                 return_reasons=tuple(spec.get("return_reasons") or ()),
-                batch_approve=bool(spec.get("batch_approve")))
+                batch_approve=bool(spec.get("batch_approve")), named_user_ids=named)
 
 
 def resolve_people(node: Any, company: Company) -> Any:

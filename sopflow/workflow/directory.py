@@ -1,7 +1,9 @@
 """The engine's `Directory` port answered from the org tables, for one company.
 
 Built fresh for each command (answers are memoised for that command only, so one transaction
-sees a consistent org and repeated questions cost no extra queries).
+sees a consistent org and repeated questions cost no extra queries). People and departments are
+read with prepared statements (`core.sql`, decision 0010): every approval asks about them, and
+`prefetch` reads everyone a command is likely to ask about in one statement.
 """
 
 from __future__ import annotations
@@ -9,10 +11,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from sopflow.core.sql import Table
 from sopflow.org.models import Department, RoleAssignment, User
 from sopflow.org.queries import holders_of_role as org_holders_of_role
+
+_USERS = Table(User)
+_DEPARTMENTS = Table(Department)
+_HEADS = Department.heads.through._meta.db_table
 
 if TYPE_CHECKING:
     from sopflow.worktime.calendar import CompanyCalendar
@@ -32,25 +39,47 @@ class OrgDirectory:
         for user in users:
             self._users[user.pk] = user
 
+    def prefetch(self, user_ids: set[int] | list[int] | frozenset[int]) -> None:
+        """Read the people a command will probably ask about (the initiator, the flow's named
+        approvers) in one statement, before the engine asks one at a time."""
+        self.users(user_ids)
+
     def user(self, user_id: int) -> User | None:
         if user_id not in self._users:
-            self._users[user_id] = User.objects.filter(pk=user_id).first()
+            self.users([user_id])
         return self._users[user_id]
 
-    def users(self, user_ids: set[int] | list[int]) -> dict[int, User]:
+    def users(self, user_ids: set[int] | list[int] | frozenset[int]) -> dict[int, User]:
         """The users that exist among `user_ids`, reading only the ones not memoised yet (one
         query for all of them)."""
-        missing = [pk for pk in user_ids if pk not in self._users]
+        missing = sorted({pk for pk in user_ids if pk not in self._users})
         if missing:
-            found = {user.pk: user for user in User.objects.filter(pk__in=missing)}
+            with _USERS_SQL.cursor() as cursor:
+                cursor.execute(_USERS_SQL.users(len(missing)), missing)
+                for row in cursor.fetchall():
+                    user = _USERS.load(row)
+                    self._users[user.pk] = user
             for pk in missing:
-                self._users[pk] = found.get(pk)
+                self._users.setdefault(pk, None)
         return {pk: user for pk in user_ids if (user := self._users.get(pk)) is not None}
 
     def department(self, department_id: int) -> Department | None:
+        """The department, with its heads and their user rows read in the same statement (a
+        department is asked about for its head far more often than for anything else)."""
         if department_id not in self._departments:
-            self._departments[department_id] = Department.objects.filter(
-                pk=department_id).first()
+            department = None
+            heads: list[int] = []
+            with _USERS_SQL.cursor() as cursor:
+                cursor.execute(_USERS_SQL.department(), [department_id])
+                for row in cursor.fetchall():
+                    department = department or _DEPARTMENTS.load(row[:_DEPARTMENT_WIDTH])
+                    if row[_DEPARTMENT_WIDTH] is not None:
+                        head = _USERS.load(row[_DEPARTMENT_WIDTH:])
+                        self._users.setdefault(head.pk, head)
+                        heads.append(head.pk)
+            self._departments[department_id] = department
+            if department is not None:
+                self._heads[department_id] = sorted(heads)
         return self._departments[department_id]
 
     # --- Directory protocol ---------------------------------------------------------------------
@@ -94,9 +123,8 @@ class OrgDirectory:
 
     def heads_of(self, department_id: int) -> list[int]:
         if department_id not in self._heads:
-            self._heads[department_id] = list(
-                Department.heads.through.objects.filter(department_id=department_id)
-                .order_by("user_id").values_list("user_id", flat=True))
+            self.department(department_id)
+            self._heads.setdefault(department_id, [])
         return self._heads[department_id]
 
     def company_of(self, user_id: int) -> int | None:
@@ -167,3 +195,41 @@ class CompanyWorkCalendar:
 
     def local_date(self, moment: datetime) -> date:
         return self.calendar.local(moment).date()
+
+
+_DEPARTMENT_WIDTH = len(_DEPARTMENTS.fields)
+
+
+class _Statements:
+    """The directory's two prepared reads."""
+
+    def __init__(self) -> None:
+        self._users: dict[int, str] = {}
+        self._department = ""
+
+    @staticmethod
+    def cursor() -> Any:
+        from sopflow.core.sql import cursor
+
+        return cursor()
+
+    def users(self, count: int) -> str:
+        sql = self._users.get(count)
+        if sql is None:
+            sql = self._users[count] = (
+                f"SELECT {_USERS.columns('u')} FROM {_USERS.q(_USERS.name)} u "
+                f"WHERE u.id IN ({', '.join(['%s'] * count)})")
+        return sql
+
+    def department(self) -> str:
+        if not self._department:
+            self._department = (
+                f"SELECT {_DEPARTMENTS.columns('d')}, {_USERS.columns('u')} "
+                f"FROM {_DEPARTMENTS.q(_DEPARTMENTS.name)} d "
+                f"LEFT JOIN {_HEADS} h ON h.department_id = d.id "
+                f"LEFT JOIN {_USERS.q(_USERS.name)} u ON u.id = h.user_id "
+                f"WHERE d.id = %s ORDER BY u.id")
+        return self._department
+
+
+_USERS_SQL = _Statements()

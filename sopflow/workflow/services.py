@@ -71,35 +71,41 @@ def submit_for_approval(*, actor: User, submission_id: int, values: dict[str, An
     """
     from sopflow.form_templates.services.submissions import submit_submission
 
-    with transaction.atomic():
-        submission = submit_submission(actor=actor, submission_id=submission_id, values=values,
-                                       language=language, urgent=urgent,
-                                       chosen_approvers=_plain_choices(chosen_approvers))
-        instance = Instance.objects.filter(submission=submission).first()
-        if instance is None:
-            raise NotFound(gettext("该模板没有配置审批流程"))
+    submission = submit_submission(actor=actor, submission_id=submission_id, values=values,
+                                   language=language, urgent=urgent, require_workflow=True,
+                                   chosen_approvers=_plain_choices(chosen_approvers))
+    # `start_for_submission` made the row, which filled this one-to-one cache: no re-read.
+    instance: Instance = Submission.workflow_instance.related.get_cached_value(submission)
     return instance
 
 
 def start_for_submission(*, actor: User, submission: Submission, urgent: bool = False,
                          chosen_approvers: Mapping[str, Sequence[int]] | None = None,
+                         audit: Sequence[tuple[str, dict[str, Any], Any]] = (),
                          ) -> Instance | None:
     """Start the template's current workflow for a just-submitted submission (caller's
-    transaction). None when the template has no workflow (a plain form)."""
-    version = definitions.current_version(submission.template_id)
-    if version is None:
+    transaction). None when the template has no workflow (a plain form); then nothing is
+    written, `audit` included (the caller records it). `audit` rows (action, changes, object)
+    are written first in the workflow's own chained audit write."""
+    current = store.current_spec(submission.template_id)
+    if current is None:
         return None
-    spec = definitions.spec_of(version.pk, version.spec)
+    version_id, spec, attributes = current
     now = clock.now()
     directory = OrgDirectory(submission.company_id)
+    directory.prime([actor])
+    directory.prefetch(spec.named_user_ids)
     with _engine_errors():
         outcome = start(spec.definition, initiator_id=actor.pk, form=submission.values, now=now,
                         directory=directory, instance_urgent=urgent,
                         chosen_approvers=chosen_approvers,
                         calendar=CompanyWorkCalendar(submission.company_id))
-    row = store.new_instance_row(submission=submission, version_id=version.pk, spec=spec,
+    row = store.new_instance_row(submission=submission, version_id=version_id, spec=spec,
                                  initiator=actor, state=outcome.state, urgent=urgent, now=now)
-    store.save(row, spec, outcome, actor=actor, now=now, directory=directory, created=True)
+    for name, value in attributes.items():
+        setattr(row, name, value)
+    store.save(row, spec, outcome, actor=actor, now=now, directory=directory, created=True,
+               extras=Extras(audit_before=tuple(audit)))
     return row
 
 
@@ -430,6 +436,7 @@ def _apply(actor: User, row: Instance, spec: definitions.Spec, state: Any, comma
            extras: Extras) -> dict[str, dict[str, Any]]:
     directory = OrgDirectory(row.company_id)
     directory.prime([actor])
+    directory.prefetch(spec.named_user_ids | {row.initiator_id})
     now = clock.now()
     with _engine_errors():
         outcome = advance(spec.definition, state, command, now=now, directory=directory,

@@ -4,16 +4,18 @@ submit it (validated by the schema package: the server is the authority), and pr
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext, ngettext
 
 from sopflow.audit.services import record
 from sopflow.core.clock import clock
 from sopflow.core.errors import Conflict, NotFound, ValidationFailed
+from sopflow.core.sql import Table
 from sopflow.org.models import Department, User
 
 from .. import access, gates, schema_bridge
@@ -42,10 +44,14 @@ def start_submission(*, actor: User, template_id: int) -> Submission:
             raise ValidationFailed(gettext("模板尚未发布"))
         gates.enforce_start_gates(actor, template)  # e.g. training: pass the course first
         now = clock.now()
-        submission = Submission.objects.create(
+        submission = Submission(
             company_id=template.company_id, template=template, version=version, author=actor,
             values=_defaults(version), title=f"{template.name} · {actor.name} · {now:%m-%d}",
+            created_at=now, updated_at=now,
         )
+        with connection.cursor() as cursor:  # prepared INSERT (decision 0010): a hot path
+            submission.pk = _SUBMISSIONS.insert(cursor, [_columns(submission)])[0]
+        submission._state.adding = False
         record(actor=actor, action="form_templates.submission.created", obj=submission,
                changes={"template": template.pk, "version": version.number})
     return submission
@@ -75,12 +81,13 @@ def update_draft(
 def submit_submission(
     *, actor: User, submission_id: int, values: dict[str, Any] | None = None,
     revision: int | None = None, language: str = "zh-hans", urgent: bool = False,
-    chosen_approvers: dict[str, list[int]] | None = None,
+    chosen_approvers: dict[str, list[int]] | None = None, require_workflow: bool = False,
 ) -> Submission:
     """Validate and submit a draft. Raises ValidationFailed with one detail per field error.
 
     When the template has a workflow, the approval starts in the same transaction; a route that
-    refuses (nobody to approve) raises ValidationFailed and nothing is stored.
+    refuses (nobody to approve) raises ValidationFailed and nothing is stored. With
+    `require_workflow`, a template without one raises NotFound (nothing stored either).
     """
     with transaction.atomic():
         submission = access.get_submission_for(actor, submission_id, "edit")
@@ -99,23 +106,51 @@ def submit_submission(
                 ngettext("有 %(count)s 处需要修改：%(message)s", "有 %(count)s 处需要修改：%(message)s", len(evaluation.errors)) % {"count": len(evaluation.errors), "message": evaluation.errors[0].message},
                 field=evaluation.errors[0].field,
                 details=[error.to_dict() for error in evaluation.errors])
-        submission.values = evaluation.cleaned
-        submission.computed = evaluation.computed
-        submission.status = Submission.Status.SUBMITTED
-        submission.submitted_at = clock.now()
-        submission.revision += 1
-        submission.save()
-        Attachment.objects.filter(pk__in=_file_ids(submission.version.schema, values),
-                                  owner=actor, submission__isnull=True).update(
-                                      submission=submission)
-        record(actor=actor, action="form_templates.submission.submitted", obj=submission,
-               changes={"template": submission.template_id,
-                        "version": submission.version.number})
+        _mark_submitted(submission, evaluation.cleaned, evaluation.computed)
+        files = _file_ids(submission.version.schema, values)
+        if files:
+            Attachment.objects.filter(pk__in=files, owner=actor, submission__isnull=True).update(
+                submission=submission)
+        audit = ("form_templates.submission.submitted",
+                 {"template": submission.template_id, "version": submission.version.number},
+                 submission)
         from sopflow.workflow.services import start_for_submission
 
-        start_for_submission(actor=actor, submission=submission, urgent=urgent,
-                             chosen_approvers=chosen_approvers)
+        # The workflow writes this audit row with its own (one chained write).
+        started = start_for_submission(actor=actor, submission=submission, urgent=urgent,
+                                       chosen_approvers=chosen_approvers, audit=[audit])
+        if started is None:
+            if require_workflow:
+                raise NotFound(gettext("该模板没有配置审批流程"))
+            record(actor=actor, action=audit[0], obj=submission, changes=audit[1])
     return submission
+
+
+def _mark_submitted(submission: Submission, cleaned: dict[str, Any],
+                    computed: dict[str, Any]) -> None:
+    """Draft → submitted, only if it still is a draft: of two submits of the same draft (a
+    double click, two tabs) one wins and the other gets Conflict."""
+    now = clock.now()
+    names = ["values", "computed", "status", "submitted_at", "updated_at"]
+    values = [cleaned, computed, Submission.Status.SUBMITTED, now, now]
+    assignments, params = _SUBMISSIONS.set_values(names, values)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {_SUBMISSIONS.q(_SUBMISSIONS.name)} SET {assignments}, "
+                       f"revision = revision + 1 WHERE id = %s AND status = %s",
+                       [*params, submission.pk, Submission.Status.DRAFT])
+        if cursor.rowcount != 1:
+            raise Conflict(gettext("表单已提交，不能重复提交"))
+    for name, value in zip(names, values, strict=True):
+        setattr(submission, name, value)
+    submission.revision += 1
+
+
+def _columns(submission: Submission) -> dict[str, Any]:
+    return {field.attname: getattr(submission, field.attname)
+            for field in _SUBMISSIONS.fields if not field.primary_key}
+
+
+_SUBMISSIONS = Table(Submission)
 
 
 def revise_submitted_values(
@@ -198,10 +233,13 @@ def apply_workflow_updates(
     return submission
 
 
+def _counts_days(schema: dict[str, Any]) -> bool:
+    return any(item.get("type") == "date_range" for item in schema_bridge.iter_fields(schema))
+
+
 def _calendar(schema: dict[str, Any] | None, company: object | None) -> Any | None:
     """The company's working-day calendar when the form counts days (no queries otherwise)."""
-    if schema is None or not any(item.get("type") == "date_range"
-                                 for item in schema_bridge.iter_fields(schema)):
+    if schema is None or not _counts_days(schema):
         return None
     from sopflow.worktime.calendar import calendar_for
 
@@ -230,7 +268,8 @@ def _file_ids(schema: dict[str, Any], values: dict[str, Any]) -> set[int]:
 
 
 def _context(actor: User, submission: Submission | None) -> dict[str, Any]:
-    """What validation needs from the database: files, people and departments of the company."""
+    """What validation needs from the database: files, people and departments of the company,
+    and the calendar; each read only when the form asks for it."""
     company_id = submission.company_id if submission is not None else actor.company_id
 
     def resolve(pk: int) -> tuple[str, int, bool] | None:
@@ -243,13 +282,39 @@ def _context(actor: User, submission: Submission | None) -> dict[str, Any]:
             found.owner_id == actor.pk and found.submission_id is None)
         return found.kind, found.size, mine
 
-    people = User.objects.filter(company_id=company_id, is_active=True) if company_id else None
-    departments = Department.objects.filter(company_id=company_id) if company_id else None
+    people = _LazyIds(lambda: User.objects.filter(company_id=company_id, is_active=True)
+                      .values_list("pk", flat=True) if company_id else [])
+    departments = _LazyIds(lambda: Department.objects.filter(company_id=company_id)
+                           .values_list("pk", flat=True) if company_id else [])
+    schema = submission.version.schema if submission is not None else None
+    calendar = None
+    if schema is not None and _counts_days(schema):
+        calendar = _calendar(schema, submission.company if submission is not None else None)
     return {
         "resolve_attachment": resolve,
-        "calendar": _calendar(submission.version.schema if submission is not None else None,
-                              submission.company if submission is not None else actor.company),
-        "known_people": set(people.values_list("pk", flat=True)) if people is not None else set(),
-        "known_departments": (set(departments.values_list("pk", flat=True))
-                              if departments is not None else set()),
+        "calendar": calendar,
+        "known_people": people,
+        "known_departments": departments,
     }
+
+
+class _LazyIds(Collection[int]):
+    """A set of ids read on first use (most forms have no person or department field)."""
+
+    def __init__(self, load: Callable[[], Iterable[int]]) -> None:
+        self._load = load
+        self._ids: set[int] | None = None
+
+    def _all(self) -> set[int]:
+        if self._ids is None:
+            self._ids = set(self._load())
+        return self._ids
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._all()
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())

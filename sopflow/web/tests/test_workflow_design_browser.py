@@ -27,13 +27,17 @@ def _insert(page: Any, where: str, kind: str, new_id: str) -> None:
 
 
 def _settle(page: Any) -> None:
+    """Wait until htmx is idle: no request in flight and the last swap settled (htmx wires up
+    swapped-in elements only when they settle; a `change` fired before that is lost)."""
     page.wait_for_timeout(100)
-    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    page.wait_for_function("() => !document.querySelector("
+                           "'.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
 
 
 def _edit(page: Any, node_id: str, name: str, rule: str, **selects: str) -> None:
     page.get_by_test_id(f"edit-{node_id}").click()
     page.locator(f"[data-testid=node-form][data-node={node_id}]").wait_for()
+    _settle(page)
     page.get_by_test_id("rule-type").select_option(rule)
     _settle(page)  # the drawer re-renders for the chosen rule type
     page.get_by_test_id("node-name").fill(name)
@@ -79,6 +83,7 @@ def test_process_admin_builds_s2_simulates_and_publishes(
 
     page.get_by_test_id("edit-branch-branch_1").click()
     page.get_by_test_id("branch-form").wait_for()
+    _settle(page)
     page.get_by_test_id("condition-field-0").select_option("f_budget")
     _settle(page)
     page.get_by_test_id("condition-op-0").select_option("gt")

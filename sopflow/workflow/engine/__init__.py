@@ -46,7 +46,7 @@ from .effects import (
 )
 from .errors import DefinitionError, IllegalCommand, NoApprover, NotAllowed, WorkflowError
 from .machine import advance, start, status_text
-from .nodes import Action, Mode, NodeKind
+from .nodes import Action, Mode, NodeKind, RuleType
 from .resolve import Candidate, Context, candidates
 from .route import (
     PERSON_DEPARTMENT_SUFFIX,
@@ -66,7 +66,8 @@ __all__ = [
     "Event", "FieldChange", "Finish", "FormData", "INITIATOR", "IllegalCommand", "InstanceState",
     "JsonValue", "Mode", "NoApprover", "NodeKind", "NotAllowed", "Notify", "NotifyCC",
     "NotifyKind", "OpenTask", "Outcome", "PERSON_DEPARTMENT_SUFFIX", "Reject", "RemoveSigner",
-    "Resubmit", "ResubmitTo", "ResumeTask", "Resumption", "Return", "RouteAssignee", "RouteStep", "ScheduleTimer",
+    "Resubmit", "ResubmitTo", "ResumeTask", "Resumption", "Return", "RouteAssignee", "RouteStep",
+    "RuleType", "ScheduleTimer",
     "SignerPosition", "Status", "SuspendTask", "Task", "TaskStatus", "TimerFired", "Transfer",
     "Urge", "Withdraw", "WorkCalendar", "WorkflowError", "advance", "candidates", "effect_to_dict",
     "membership", "operand_resolver", "preview_route", "start", "status_text",
