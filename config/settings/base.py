@@ -108,6 +108,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The hot path's statements (sopflow.core.sql, decision 0010) bind on the server and are
+    # prepared from their 5th run on a connection; the ORM's bind on the client and never are.
+    # Behind a pooler in transaction mode (PgBouncer < 1.21) set PG_PREPARED_STATEMENTS=0.
+    if os.environ.get("PG_PREPARED_STATEMENTS", "1") != "0":
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"

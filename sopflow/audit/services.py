@@ -13,7 +13,7 @@ from django.db import models, transaction
 
 from sopflow.core import request_context
 from sopflow.core.clock import clock
-from sopflow.core.sql import Table
+from sopflow.core.sql import Table, cursor
 
 from .models import AuditChainHead, AuditEvent
 
@@ -43,7 +43,7 @@ def record(
 def record_many(
     *,
     actor: Any | None,
-    entries: Sequence[tuple[str, dict[str, Any]] | tuple[str, dict[str, Any], models.Model]],
+    entries: Sequence[Entry],
     obj: models.Model | None = None,
     company_id: int | None = None,
     actor_label: str = "",
@@ -59,6 +59,45 @@ def record_many(
     with its own first query (`head_select_sql`). Same locking and transaction rule as `record`;
     returns [] for no entries without touching the chain.
     """
+    written = _append(actor=actor, entries=entries, obj=obj, company_id=company_id,
+                      actor_label=actor_label, object_repr=object_repr,
+                      occurred_at=occurred_at, head=head)
+    return [_EVENTS.build(pk, row) for pk, row in written]
+
+
+def append(
+    *,
+    actor: Any | None,
+    entries: Sequence[Entry],
+    obj: models.Model | None = None,
+    company_id: int | None = None,
+    actor_label: str = "",
+    object_repr: str = "",
+    occurred_at: datetime | None = None,
+    head: ChainHead | None = None,
+) -> int:
+    """`record_many` for hot paths that do not need the rows back: returns how many events it
+    appended (no AuditEvent objects are built)."""
+    return len(_append(actor=actor, entries=entries, obj=obj, company_id=company_id,
+                       actor_label=actor_label, object_repr=object_repr,
+                       occurred_at=occurred_at, head=head))
+
+
+# (action, changes) about the call's object, or (action, changes, object) about another one.
+type Entry = tuple[str, dict[str, Any]] | tuple[str, dict[str, Any], models.Model]
+
+
+def _append(
+    *,
+    actor: Any | None,
+    entries: Sequence[Entry],
+    obj: models.Model | None,
+    company_id: int | None,
+    actor_label: str,
+    object_repr: str,
+    occurred_at: datetime | None,
+    head: ChainHead | None,
+) -> list[tuple[int, dict[str, Any]]]:
     global _writes
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
@@ -73,15 +112,17 @@ def record_many(
     actor_id = getattr(actor, "pk", None) or None
     target = _target(obj, actor, object_repr, company_id)
     previous = head.last_hash if head is not None and head.writes == _writes else None
-    with connection.cursor() as cursor:
+    with cursor() as c:
         if previous is None:
-            previous = _locked_head(cursor)
+            previous = _locked_head(c)
         rows = []
         for entry in entries:
             action, changes = entry[0], entry[1]
             object_type, object_id, shown, company = (
                 target if len(entry) == 2 else _target(entry[2], actor, "", company_id))
-            plain = _jsonable(changes)
+            # The hash covers the changes as they will read back from the database.
+            text = json.dumps(changes, default=str, ensure_ascii=False)
+            plain = json.loads(text)
             digest = chain_hash(previous, at=at, actor_id=actor_id, actor_label=label,
                                 action=action, object_type=object_type, object_id=object_id,
                                 object_repr=shown, company_id=company, changes=plain,
@@ -93,12 +134,10 @@ def record_many(
                          "ip": context.ip, "user_agent": context.user_agent,
                          "channel": context.channel, "prev_hash": previous, "hash": digest})
             previous = digest
-        ids = _EVENTS.insert(cursor, rows)
-        cursor.execute(_HEAD_UPDATE, [previous, ids[-1]])
+        ids = _EVENTS.insert(c, rows)
+        c.execute(_HEAD_UPDATE, [previous, ids[-1]])
         _writes += 1
-    # Positional construction: several times cheaper than keywords on this hot path.
-    return [AuditEvent(pk, *(row[name] for name in _EVENT_COLUMNS))
-            for pk, row in zip(ids, rows, strict=True)]
+    return list(zip(ids, rows, strict=True))
 
 
 def _target(obj: models.Model | None, actor: Any | None, object_repr: str,
@@ -146,7 +185,6 @@ def _locked_head(cursor: Any) -> str:
 
 
 _EVENTS = Table(AuditEvent)
-_EVENT_COLUMNS = [field.attname for field in _EVENTS.fields if not field.primary_key]
 _HEAD_TABLE = AuditChainHead._meta.db_table
 _HEAD_UPDATE = f"UPDATE {_HEAD_TABLE} SET last_hash = %s, last_event_id = %s WHERE id = 1"
 # Audit writes made by this process; a ChainHead read before the latest one is stale.
@@ -214,5 +252,3 @@ def _company_of(obj: models.Model | None, actor: Any | None) -> int | None:
     return None
 
 
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str, ensure_ascii=False))

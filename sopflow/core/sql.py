@@ -5,67 +5,89 @@ The ORM builds and compiles every query anew; on an approval that costs several 
 database's own work. `Table` derives the table name, the columns, how each value is adapted on
 the way in and converted on the way out, and caches the statement text per backend and shape, so
 the SQL never names a column the model does not have. Use it only where the benchmark shows the
-ORM's cost (the workflow store, audit, notifications); everywhere else the ORM is the rule.
+ORM's cost (the workflow store, audit, notifications, the submit path); everywhere else the ORM
+is the rule.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
-# How a Python value becomes a parameter: as is, through the backend's datetime or JSON adapter,
-# or (anything else) through the field's own `get_db_prep_save`.
-_AS_IS, _DATETIME, _JSON, _FIELD = range(4)
 _PLAIN = (models.CharField, models.TextField, models.IntegerField, models.BooleanField,
           models.AutoField, models.BigAutoField)
+_MISSING = object()
 
 
-def _kind(field: models.Field[Any, Any]) -> int:
-    if isinstance(field, models.DateTimeField):
-        return _DATETIME
-    if isinstance(field, models.JSONField):
-        return _JSON
+def _plain(field: models.Field[Any, Any]) -> bool:
+    """True when the value goes to the driver as it is (no adaptation)."""
     if isinstance(field, models.ForeignKey):
-        return _kind(field.target_field)
-    if isinstance(field, _PLAIN) and not isinstance(field, models.GenericIPAddressField):
-        return _AS_IS
-    return _FIELD
+        return _plain(field.target_field)
+    return isinstance(field, _PLAIN) and not isinstance(field, models.GenericIPAddressField)
 
 
 class _Backend:
-    """What a Table needs from one backend: adapters and converters (built on first use)."""
+    """What a Table needs from one backend: adapters, defaults and converters."""
 
     def __init__(self, table: Table[Any], alias: str) -> None:
         connection = connections[alias]
         ops = connection.ops
         self.vendor = connection.vendor
+        self.connection = connection
         self.adapters: list[Callable[[Any], Any] | None] = []
         for field in table.fields:
-            kind = _kind(field)
-            if kind == _AS_IS:
-                self.adapters.append(None)
-            elif kind == _DATETIME:
-                self.adapters.append(ops.adapt_datetimefield_value)
-            elif kind == _JSON:
-                encoder = field.encoder  # type: ignore[attr-defined]  # JSONField
-                self.adapters.append(lambda value, encoder=encoder: ops.adapt_json_value(
-                    value, encoder))
+            self.adapters.append(_adapter(field, connection))
+        # Per written (non-pk) column: attname, adapter, and the default as a parameter
+        # (_MISSING for `auto_now(_add)`: now; None for a callable default, made per row).
+        self.written: list[tuple[str, Callable[[Any], Any] | None, Any, Any]] = []
+        for position, field in enumerate(table.fields):
+            if field.primary_key:
+                continue
+            adapter = self.adapters[position]
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                default, make = _MISSING, None
+            elif callable(field.default):
+                default, make = None, field.get_default
             else:
-                self.adapters.append(lambda value, field=field: field.get_db_prep_save(
-                    value, connection))
-        self.converters: list[list[Callable[..., Any]]] = []
+                value = field.get_default()
+                default = value if adapter is None or value is None else adapter(value)
+                make = None
+            self.written.append((field.attname, adapter, default, make))
+        self.converters: list[tuple[Callable[..., Any], ...]] = []
         self.columns: list[Any] = []
         for field in table.fields:
             column = field.get_col(table.name)
             self.columns.append(column)
-            self.converters.append([*ops.get_db_converters(column),
-                                    *field.get_db_converters(connection)])
-        self.connection = connection
+            self.converters.append((*ops.get_db_converters(column),
+                                    *field.get_db_converters(connection)))
         self.statements: dict[tuple[Any, ...], str] = {}
+
+
+def _adapter(field: models.Field[Any, Any], connection: Any) -> Callable[[Any], Any] | None:
+    """How a value of `field` becomes a parameter: as is, or through the backend's datetime
+    or JSON adapter, or (anything else) through the field's own `get_db_prep_save`."""
+    ops = connection.ops
+    if isinstance(field, models.DateTimeField):
+        return ops.adapt_datetimefield_value  # type: ignore[no-any-return]
+    if isinstance(field, models.JSONField):
+        if connection.vendor == "sqlite" and field.encoder is None:
+            return _json_text
+        encoder = field.encoder
+        return lambda value: ops.adapt_json_value(value, encoder)
+    if _plain(field):
+        return None
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _json_text(value: Any) -> str:
+    # What SQLite's `adapt_json_value` does for a field without an encoder.
+    return json.dumps(value)
 
 
 class Table[M: models.Model]:
@@ -79,6 +101,8 @@ class Table[M: models.Model]:
         self.fields: list[models.Field[Any, Any]] = list(meta.concrete_fields)
         self.index = {field.attname: position for position, field in enumerate(self.fields)}
         self.pk = meta.pk.attname  # type: ignore[union-attr]  # every model has a pk
+        if not self.fields[0].primary_key:  # `build` and `load` pass values in field order
+            raise ValueError(f"{model.__name__}: the primary key must be the first column")
         self._backends: dict[str, _Backend] = {}
 
     def backend(self, alias: str = DEFAULT_DB_ALIAS) -> _Backend:
@@ -89,7 +113,8 @@ class Table[M: models.Model]:
             found = self._backends[alias] = _Backend(self, alias)
         return found
 
-    def q(self, name: str) -> str:
+    @staticmethod
+    def q(name: str) -> str:
         """A quoted identifier (column or table name)."""
         return '"' + name.replace('"', '""') + '"'
 
@@ -107,14 +132,27 @@ class Table[M: models.Model]:
         ORM converts it: JSON decoded, SQLite datetimes parsed and made aware)."""
         backend = self.backend(alias)
         connection = backend.connection
+        converters, columns = backend.converters, backend.columns
         positions = range(len(self.fields)) if names is None else [self.index[n] for n in names]
         converted = []
         for value, position in zip(values, positions, strict=True):
-            for converter in backend.converters[position]:
-                value = converter(value, backend.columns[position], connection)
+            if value is not None:
+                for converter in converters[position]:
+                    value = converter(value, columns[position], connection)
             converted.append(value)
+        if names is None:
+            instance = self.model(*converted)
+            instance._state.adding = False
+            instance._state.db = alias
+            return instance
         field_names = [self.fields[p].attname for p in positions]
         return self.model.from_db(alias, field_names, converted)  # type: ignore[return-value]
+
+    def build(self, pk: Any, row: Mapping[str, Any]) -> M:
+        """The instance for a row just inserted with `insert` (every column given)."""
+        instance = self.model(pk, *(row[field.attname] for field in self.fields[1:]))
+        instance._state.adding = False
+        return instance
 
     # --- writing --------------------------------------------------------------------------------
 
@@ -129,8 +167,8 @@ class Table[M: models.Model]:
         backend = self.backend(alias)
         shape = ("insert", len(rows), suffix, returning)
         sql = backend.statements.get(shape)
-        written = [field for field in self.fields if not field.primary_key]
         if sql is None:
+            written = [field for field in self.fields if not field.primary_key]
             one = "(" + ", ".join(["%s"] * len(written)) + ")"
             sql = (f"INSERT INTO {self.q(self.name)} ("
                    + ", ".join(self.q(field.column) for field in written) + ") VALUES "
@@ -138,19 +176,29 @@ class Table[M: models.Model]:
                    + (f" RETURNING {self.q(self.pk)}" if returning else ""))
             backend.statements[shape] = sql
         params: list[Any] = []
-        now = None
+        append = params.append
+        adapted: dict[datetime, Any] = {}  # a command stamps its rows with one `now`
         for row in rows:
-            for field in written:
-                position = self.index[field.attname]
-                if field.attname in row:
-                    value = row[field.attname]
-                elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-                    now = now or timezone.now()
-                    value = now
+            get = row.get
+            for attname, adapter, default, make in backend.written:
+                value = get(attname, _MISSING)
+                if value is _MISSING:
+                    if default is _MISSING:
+                        value = timezone.now()
+                    elif make is None:
+                        append(default)
+                        continue
+                    else:
+                        value = make()
+                if adapter is None or value is None:
+                    append(value)
+                elif type(value) is datetime:
+                    found = adapted.get(value)
+                    if found is None:
+                        found = adapted[value] = adapter(value)
+                    append(found)
                 else:
-                    value = field.get_default()
-                adapter = backend.adapters[position]
-                params.append(value if adapter is None or value is None else adapter(value))
+                    append(adapter(value))
         cursor.execute(sql, params)
         if not returning:
             return []
@@ -178,5 +226,20 @@ class Table[M: models.Model]:
 
 
 def cursor(alias: str = DEFAULT_DB_ALIAS) -> CursorWrapper:
-    """Django's cursor on `alias` (statements show up in query capture like the ORM's)."""
-    return connections[alias].cursor()
+    """Django's cursor on `alias` (same connection and transaction as the ORM; statements show
+    up in query capture). On PostgreSQL it binds parameters on the server, so psycopg prepares a
+    statement after its fifth run on a connection and PostgreSQL stops parsing and planning it
+    again (the ORM's cursors bind on the client; the SQL here is written to be preparable).
+    A connection pooler in transaction mode needs `"prepare_threshold": None` in the database
+    OPTIONS (README)."""
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]  # psycopg 3 only
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = ServerBindingCursor(connection.connection)
+        # The same query capture and error translation as `connection.cursor()`.
+        return connection._prepare_cursor(raw)  # type: ignore[no-any-return]

@@ -7,14 +7,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, time
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext
 
 from sopflow.audit.services import record
 from sopflow.core.clock import clock
 from sopflow.core.errors import Forbidden, NotFound, ValidationFailed
-from sopflow.core.sql import Table
+from sopflow.core.sql import Table, cursor
 from sopflow.org.access import has_role
 from sopflow.org.models import Company, Department, Position, RoleAssignment, User
 from sopflow.scheduling.jobs import enqueue
@@ -74,12 +74,12 @@ def notify(
     with transaction.atomic(savepoint=False):
         created: list[Notification] = []
         if rows:
-            with connection.cursor() as cursor:
-                ids = _NOTIFICATIONS.insert(cursor, rows)
-            created = [Notification(pk=pk, **row) for pk, row in zip(ids, rows, strict=True)]
+            with cursor() as c:
+                ids = _NOTIFICATIONS.insert(c, rows)
+            created = [_NOTIFICATIONS.build(pk, row) for pk, row in zip(ids, rows, strict=True)]
         for notification in created:
             user = people[notification.recipient_id]
-            notification.recipient = user
+            Notification.recipient.field.set_cached_value(notification, user)
             preference = preferences.get((user.pk, Channel.EMAIL))
             if not user.email or (preference is not None and not preference.is_enabled):
                 continue

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import connection
 from django.db.models import Avg, Count, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from sopflow.core.clock import clock
+from sopflow.core.sql import cursor
 from sopflow.form_templates.gates import GateRefusal
 from sopflow.form_templates.models import FormTemplate
 from sopflow.org.models import Company, User
@@ -53,12 +53,12 @@ def gate_refusals(user: User, template: FormTemplate) -> list[GateRefusal]:
     # Every start and submit of every form asks this, and almost always the answer is "no
     # gate": a prepared EXISTS (decision 0010) before the ORM reads the courses.
     link = Course.templates.field
-    with connection.cursor() as cursor:
-        cursor.execute(
+    with cursor() as c:
+        c.execute(
             f"SELECT 1 FROM {link.m2m_db_table()} ct JOIN {Course._meta.db_table} c "  # noqa: S608  # names from model metadata
             f"ON c.id = ct.{link.m2m_column_name()} WHERE ct.{link.m2m_reverse_name()} = %s "
             "AND c.is_gate = %s AND c.is_active = %s LIMIT 1", [template.pk, True, True])
-        if cursor.fetchone() is None:
+        if c.fetchone() is None:
             return []
     courses = list(Course.objects.filter(templates=template, is_gate=True, is_active=True))
     if not courses:

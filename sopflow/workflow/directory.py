@@ -18,6 +18,9 @@ from sopflow.org.models import Department, RoleAssignment, User
 from sopflow.org.queries import holders_of_role as org_holders_of_role
 
 _USERS = Table(User)
+# What the engine, the notices and their e-mails read of a person (others load on access).
+_USER_COLUMNS = ("id", "employee_no", "name", "email", "company_id", "department_id",
+                 "position_id", "manager_id", "is_active", "language")
 _DEPARTMENTS = Table(Department)
 _HEADS = Department.heads.through._meta.db_table
 
@@ -57,7 +60,7 @@ class OrgDirectory:
             with _USERS_SQL.cursor() as cursor:
                 cursor.execute(_USERS_SQL.users(len(missing)), missing)
                 for row in cursor.fetchall():
-                    user = _USERS.load(row)
+                    user = _USERS.load(row, _USER_COLUMNS)
                     self._users[user.pk] = user
             for pk in missing:
                 self._users.setdefault(pk, None)
@@ -74,7 +77,7 @@ class OrgDirectory:
                 for row in cursor.fetchall():
                     department = department or _DEPARTMENTS.load(row[:_DEPARTMENT_WIDTH])
                     if row[_DEPARTMENT_WIDTH] is not None:
-                        head = _USERS.load(row[_DEPARTMENT_WIDTH:])
+                        head = _USERS.load(row[_DEPARTMENT_WIDTH:], _USER_COLUMNS)
                         self._users.setdefault(head.pk, head)
                         heads.append(head.pk)
             self._departments[department_id] = department
@@ -217,14 +220,14 @@ class _Statements:
         sql = self._users.get(count)
         if sql is None:
             sql = self._users[count] = (
-                f"SELECT {_USERS.columns('u')} FROM {_USERS.q(_USERS.name)} u "
+                f"SELECT {_USERS.columns('u', _USER_COLUMNS)} FROM {_USERS.q(_USERS.name)} u "
                 f"WHERE u.id IN ({', '.join(['%s'] * count)})")
         return sql
 
     def department(self) -> str:
         if not self._department:
             self._department = (
-                f"SELECT {_DEPARTMENTS.columns('d')}, {_USERS.columns('u')} "
+                f"SELECT {_DEPARTMENTS.columns('d')}, {_USERS.columns('u', _USER_COLUMNS)} "
                 f"FROM {_DEPARTMENTS.q(_DEPARTMENTS.name)} d "
                 f"LEFT JOIN {_HEADS} h ON h.department_id = d.id "
                 f"LEFT JOIN {_USERS.q(_USERS.name)} u ON u.id = h.user_id "

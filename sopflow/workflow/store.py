@@ -19,7 +19,8 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from sopflow.audit.services import chain_head, head_select_sql, record_many
+from sopflow.audit.services import append as audit_append
+from sopflow.audit.services import chain_head, head_select_sql
 from sopflow.core.errors import Conflict
 from sopflow.core.sql import Table, cursor
 from sopflow.notify.models import Robot
@@ -473,11 +474,11 @@ class _Writer:
                 _TIMELINE.insert(c, [self.timeline_row(event) for event in events],
                                  returning=False)
         if events or self.extras.audit_before:
-            record_many(actor=self.actor, obj=row, object_repr=row.title, occurred_at=now,
-                        company_id=row.company_id,
-                        entries=[*self.extras.audit_before,
-                                 *(self.audit_entry(event) for event in events)],
-                        head=getattr(row, "wf_audit_head", None))
+            audit_append(actor=self.actor, obj=row, object_repr=row.title, occurred_at=now,
+                         company_id=row.company_id,
+                         entries=[*self.extras.audit_before,
+                                  *(self.audit_entry(event) for event in events)],
+                         head=getattr(row, "wf_audit_head", None))
         if events:
             self.publish(events)
         self.send_news()

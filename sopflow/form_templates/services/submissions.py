@@ -8,14 +8,14 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext, ngettext
 
 from sopflow.audit.services import record
 from sopflow.core.clock import clock
 from sopflow.core.errors import Conflict, NotFound, ValidationFailed
-from sopflow.core.sql import Table
+from sopflow.core.sql import Table, cursor
 from sopflow.org.models import Department, User
 
 from .. import access, gates, schema_bridge
@@ -49,8 +49,8 @@ def start_submission(*, actor: User, template_id: int) -> Submission:
             values=_defaults(version), title=f"{template.name} · {actor.name} · {now:%m-%d}",
             created_at=now, updated_at=now,
         )
-        with connection.cursor() as cursor:  # prepared INSERT (decision 0010): a hot path
-            submission.pk = _SUBMISSIONS.insert(cursor, [_columns(submission)])[0]
+        with cursor() as c:  # prepared INSERT (decision 0010): a hot path
+            submission.pk = _SUBMISSIONS.insert(c, [_columns(submission)])[0]
         submission._state.adding = False
         record(actor=actor, action="form_templates.submission.created", obj=submission,
                changes={"template": template.pk, "version": version.number})
@@ -134,11 +134,11 @@ def _mark_submitted(submission: Submission, cleaned: dict[str, Any],
     names = ["values", "computed", "status", "submitted_at", "updated_at"]
     values = [cleaned, computed, Submission.Status.SUBMITTED, now, now]
     assignments, params = _SUBMISSIONS.set_values(names, values)
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {_SUBMISSIONS.q(_SUBMISSIONS.name)} SET {assignments}, "
-                       f"revision = revision + 1 WHERE id = %s AND status = %s",
-                       [*params, submission.pk, Submission.Status.DRAFT])
-        if cursor.rowcount != 1:
+    with cursor() as c:
+        c.execute(f"UPDATE {_SUBMISSIONS.q(_SUBMISSIONS.name)} SET {assignments}, "
+                  f"revision = revision + 1 WHERE id = %s AND status = %s",
+                  [*params, submission.pk, Submission.Status.DRAFT])
+        if c.rowcount != 1:
             raise Conflict(gettext("表单已提交，不能重复提交"))
     for name, value in zip(names, values, strict=True):
         setattr(submission, name, value)
