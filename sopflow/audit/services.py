@@ -13,7 +13,7 @@ from django.db import models, transaction
 
 from sopflow.core import request_context
 from sopflow.core.clock import clock
-from sopflow.core.sql import Table, cursor
+from sopflow.core.sql import Batch, Table, cursor
 
 from .models import AuditChainHead, AuditEvent
 
@@ -75,12 +75,15 @@ def append(
     object_repr: str = "",
     occurred_at: datetime | None = None,
     head: ChainHead | None = None,
+    batch: Batch | None = None,
 ) -> int:
     """`record_many` for hot paths that do not need the rows back: returns how many events it
-    appended (no AuditEvent objects are built)."""
+    appended (no AuditEvent objects are built). With `batch`, the INSERT and the head's move
+    join the caller's other writes (`core.sql.Batch`: one statement on PostgreSQL) and are
+    written when the caller runs it, in this transaction."""
     return len(_append(actor=actor, entries=entries, obj=obj, company_id=company_id,
                        actor_label=actor_label, object_repr=object_repr,
-                       occurred_at=occurred_at, head=head))
+                       occurred_at=occurred_at, head=head, batch=batch))
 
 
 # (action, changes) about the call's object, or (action, changes, object) about another one.
@@ -97,7 +100,8 @@ def _append(
     object_repr: str,
     occurred_at: datetime | None,
     head: ChainHead | None,
-) -> list[tuple[int, dict[str, Any]]]:
+    batch: Batch | None = None,
+) -> list[tuple[int | None, dict[str, Any]]]:
     global _writes
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
@@ -134,9 +138,14 @@ def _append(
                          "ip": context.ip, "user_agent": context.user_agent,
                          "channel": context.channel, "prev_hash": previous, "hash": digest})
             previous = digest
+        _writes += 1
+        if batch is not None:
+            batch.insert(_EVENTS, rows, name="audit_rows")
+            batch.add(f"UPDATE {_HEAD_TABLE} SET last_hash = %s, "
+                      f"last_event_id = {batch.last_id('audit_rows')} WHERE id = 1", [previous])
+            return [(None, row) for row in rows]
         ids = _EVENTS.insert(c, rows)
         c.execute(_HEAD_UPDATE, [previous, ids[-1]])
-        _writes += 1
     return list(zip(ids, rows, strict=True))
 
 

@@ -149,9 +149,10 @@ class Table[M: models.Model]:
         return self.model.from_db(alias, field_names, converted)  # type: ignore[return-value]
 
     def build(self, pk: Any, row: Mapping[str, Any]) -> M:
-        """The instance for a row just inserted with `insert` (every column given)."""
+        """The instance for a row just inserted with `insert` (every column given; pk None for
+        a row queued in a `Batch`)."""
         instance = self.model(pk, *(row[field.attname] for field in self.fields[1:]))
-        instance._state.adding = False
+        instance._state.adding = pk is None
         return instance
 
     # --- writing --------------------------------------------------------------------------------
@@ -164,6 +165,17 @@ class Table[M: models.Model]:
         order when `returning`."""
         if not rows:
             return []
+        sql, params = self.insert_statement(rows, suffix=suffix, returning=returning,
+                                            alias=alias)
+        cursor.execute(sql, params)
+        if not returning:
+            return []
+        return [row[0] for row in cursor.fetchall()]
+
+    def insert_statement(self, rows: Sequence[Mapping[str, Any]], *, suffix: str = "",
+                         returning: bool = False,
+                         alias: str = DEFAULT_DB_ALIAS) -> tuple[str, list[Any]]:
+        """The SQL and parameters `insert` runs (for a `Batch`)."""
         backend = self.backend(alias)
         shape = ("insert", len(rows), suffix, returning)
         sql = backend.statements.get(shape)
@@ -199,10 +211,7 @@ class Table[M: models.Model]:
                     append(found)
                 else:
                     append(adapter(value))
-        cursor.execute(sql, params)
-        if not returning:
-            return []
-        return [row[0] for row in cursor.fetchall()]
+        return sql, params
 
     def set_values(self, names: Sequence[str], values: Sequence[Any],
                    alias: str = DEFAULT_DB_ALIAS) -> tuple[str, list[Any]]:
@@ -223,6 +232,70 @@ class Table[M: models.Model]:
 
     def vendor(self, alias: str = DEFAULT_DB_ALIAS) -> str:
         return self.backend(alias).vendor
+
+
+class Batch:
+    """The writes of one command, run together: on PostgreSQL as one statement (each write a
+    data-modifying WITH query, which PostgreSQL runs exactly once and to completion, in the
+    caller's transaction; one failure fails them all), elsewhere one statement after another.
+
+    The writes must not read each other's effects (on PostgreSQL they share one snapshot); an
+    UPDATE may use `last_id(name)` of the INSERT added just before it. `add(…, count=name)`
+    makes `run` report how many rows that write touched, so a caller can refuse (roll back)
+    when an optimistic-lock UPDATE matched nothing.
+    """
+
+    def __init__(self, alias: str = DEFAULT_DB_ALIAS) -> None:
+        self.alias = alias
+        self.vendor = connections[alias].vendor
+        self.parts: list[tuple[str, list[Any], str, bool]] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.parts)
+
+    def add(self, sql: str, params: Sequence[Any], *, name: str = "",
+            count: bool = False) -> None:
+        """Queue one INSERT/UPDATE (without RETURNING; `count` adds what it needs)."""
+        self.parts.append((sql, list(params), name or f"w{len(self.parts)}", count))
+
+    def insert(self, table: Table[Any], rows: Sequence[Mapping[str, Any]], *, suffix: str = "",
+               name: str = "") -> None:
+        if rows:
+            sql, params = table.insert_statement(rows, suffix=suffix, alias=self.alias)
+            if self.vendor == "postgresql" and name:
+                sql += f" RETURNING {table.q(table.pk)}"  # for `last_id`
+            self.add(sql, params, name=name)
+
+    def last_id(self, name: str) -> str:
+        """SQL for the largest primary key the INSERT queued as `name` wrote."""
+        if self.vendor == "postgresql":
+            return f"(SELECT max(id) FROM {name})"
+        if not self.parts or self.parts[-1][2] != name:
+            raise ValueError(f"last_id({name!r}) must follow that INSERT directly")
+        return "last_insert_rowid()"
+
+    def run(self, cursor: CursorWrapper) -> dict[str, int]:
+        """Send the writes; returns the row counts asked for with `count`."""
+        counts: dict[str, int] = {}
+        if not self.parts:
+            return counts
+        if self.vendor != "postgresql":
+            for sql, params, name, count in self.parts:
+                cursor.execute(sql, params)
+                if count:
+                    counts[name] = cursor.rowcount
+            return counts
+        clauses, params, counted = [], [], []
+        for sql, part_params, name, count in self.parts:
+            if count:
+                sql += " RETURNING 1"
+                counted.append(name)
+            clauses.append(f"{name} AS ({sql})")
+            params += part_params
+        tail = ", ".join(f"(SELECT count(*) FROM {name})" for name in counted) or "1"
+        cursor.execute("WITH " + ", ".join(clauses) + " SELECT " + tail, params)
+        found = cursor.fetchone()
+        return {name: int(found[i]) for i, name in enumerate(counted)}
 
 
 def cursor(alias: str = DEFAULT_DB_ALIAS) -> CursorWrapper:

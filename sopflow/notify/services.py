@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from sopflow.audit.services import record
 from sopflow.core.clock import clock
 from sopflow.core.errors import Forbidden, NotFound, ValidationFailed
-from sopflow.core.sql import Table, cursor
+from sopflow.core.sql import Batch, Table, cursor
 from sopflow.org.access import has_role
 from sopflow.org.models import Company, Department, Position, RoleAssignment, User
 from sopflow.scheduling.jobs import enqueue
@@ -45,6 +45,7 @@ def notify(
     translations: dict[str, dict[str, str]] | None = None,
     source: str = "",
     robots: Sequence[Robot] | None = None,
+    batch: Batch | None = None,
 ) -> list[Notification]:
     """Tell `recipients` about something, in the caller's transaction (outbox).
 
@@ -57,7 +58,9 @@ def notify(
 
     Batched for hot paths: one INSERT for all notifications, one for all deliveries, the
     preferences read only for recipients who have an e-mail address, and no robot query when
-    the caller passes `robots` (from `robots_for`, or [] when it knows there are none).
+    the caller passes `robots` (from `robots_for`, or [] when it knows there are none). With
+    `batch` and no e-mail to send, the rows join the caller's other writes (`core.sql.Batch`)
+    and the returned notifications have no id yet.
     """
     now = clock.now()
     actor_id = actor.pk if actor is not None else None
@@ -73,7 +76,10 @@ def notify(
     # No savepoint of its own: it writes in the caller's transaction (or starts one).
     with transaction.atomic(savepoint=False):
         created: list[Notification] = []
-        if rows:
+        if rows and batch is not None and not with_email:  # no delivery needs their ids
+            batch.insert(_NOTIFICATIONS, rows)
+            created = [_NOTIFICATIONS.build(None, row) for row in rows]
+        elif rows:
             with cursor() as c:
                 ids = _NOTIFICATIONS.insert(c, rows)
             created = [_NOTIFICATIONS.build(pk, row) for pk, row in zip(ids, rows, strict=True)]

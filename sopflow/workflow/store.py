@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from sopflow.audit.services import append as audit_append
 from sopflow.audit.services import chain_head, head_select_sql
 from sopflow.core.errors import Conflict
-from sopflow.core.sql import Table, cursor
+from sopflow.core.sql import Batch, Table, cursor
 from sopflow.notify.models import Robot
 from sopflow.notify.services import notify, robots_for
 from sopflow.org.models import Company, Delegation, User
@@ -153,11 +153,16 @@ def save(row: Instance, spec: Spec, outcome: Outcome, *, actor: User | None, now
         raise transaction.TransactionManagementError("store.save needs the command's transaction")
     extras = extras or Extras()
     state = outcome.state
-    _write_state(row, spec, state, now, created=created)
-    writer = _Writer(row, spec, actor, now, directory, extras)
+    batch = Batch()
+    _write_state(row, spec, state, now, created=created, batch=batch)
+    writer = _Writer(row, spec, actor, now, directory, extras, batch)
     writer.effects(outcome.effects)
     writer.events(outcome.events)
     writer.flush()
+    with cursor() as c:
+        counts = batch.run(c)
+    if counts.get("state", 1) != 1:
+        raise Conflict(CONFLICT_MESSAGE)  # the caller's transaction rolls back every write
     return writer.task_changes()
 
 
@@ -268,7 +273,10 @@ def _flag(row: Instance, name: str) -> bool:
 
 
 def _write_state(row: Instance, spec: Spec, state: InstanceState, now: datetime, *,
-                 created: bool) -> None:
+                 created: bool, batch: Batch) -> None:
+    """The instance row: inserted now when `created` (the other rows need its id), otherwise an
+    UPDATE queued in `batch` that matches only the revision this command loaded (optimistic
+    lock: a command that saved first bumped it, so this counts 0 rows and `save` refuses)."""
     finished = state.status.value not in (Instance.Status.RUNNING, Instance.Status.RETURNED)
     columns = {
         "state": state.to_dict(), "status": state.status.value,
@@ -287,22 +295,18 @@ def _write_state(row: Instance, spec: Spec, state: InstanceState, now: datetime,
                 if not field.primary_key}])[0]
         row._state.adding = False
         return
-    # Optimistic lock: another command that saved first bumped `revision`, so this matches 0 rows.
     assignments, params = _INSTANCES.set_values(list(columns), list(columns.values()))
-    with cursor() as c:
-        c.execute(f"UPDATE {_INSTANCES.q(_INSTANCES.name)} SET revision = revision + 1, "
-                  f"{assignments} WHERE id = %s AND revision = %s",
-                  [*params, row.pk, row.revision])
-        if c.rowcount != 1:
-            raise Conflict(CONFLICT_MESSAGE)
+    batch.add(f"UPDATE {_INSTANCES.q(_INSTANCES.name)} SET revision = revision + 1, "
+              f"{assignments} WHERE id = %s AND revision = %s",
+              [*params, row.pk, row.revision], name="state", count=True)
     row.revision += 1
 
 
 class _Writer:
     def __init__(self, row: Instance, spec: Spec, actor: User | None, now: datetime,
-                 directory: OrgDirectory, extras: Extras) -> None:
+                 directory: OrgDirectory, extras: Extras, batch: Batch) -> None:
         self.row, self.spec, self.actor, self.now = row, spec, actor, now
-        self.directory, self.extras = directory, extras
+        self.directory, self.extras, self.batch = directory, extras, batch
         # Task rows to write, by key: opened ones whole, changed ones as (status, decided_at)
         # in effect order (a task opened and closed by the same command is written closed).
         self.new_tasks: dict[str, dict[str, Any]] = {}
@@ -464,21 +468,16 @@ class _Writer:
         events = getattr(self, "event_list", ())
         if self.extra_events:
             events = (*events, *(event for event, _ in self.extra_events))
-        with cursor() as c:
-            tasks = self.task_rows()
-            if tasks:
-                _TASKS.insert(c, tasks, suffix=_TASK_UPSERT, returning=False)
-            if self.ccs:
-                _CCS.insert(c, self.ccs, suffix="ON CONFLICT DO NOTHING", returning=False)
-            if events:
-                _TIMELINE.insert(c, [self.timeline_row(event) for event in events],
-                                 returning=False)
+        batch = self.batch
+        batch.insert(_TASKS, self.task_rows(), suffix=_TASK_UPSERT)
+        batch.insert(_CCS, self.ccs, suffix="ON CONFLICT DO NOTHING")
+        batch.insert(_TIMELINE, [self.timeline_row(event) for event in events])
         if events or self.extras.audit_before:
             audit_append(actor=self.actor, obj=row, object_repr=row.title, occurred_at=now,
                          company_id=row.company_id,
                          entries=[*self.extras.audit_before,
                                   *(self.audit_entry(event) for event in events)],
-                         head=getattr(row, "wf_audit_head", None))
+                         head=getattr(row, "wf_audit_head", None), batch=batch)
         if events:
             self.publish(events)
         self.send_news()
@@ -547,7 +546,7 @@ class _Writer:
                        actor=self.actor, urgent=self.row.urgent,
                        working_days_only=kind in _WORKING_DAY_KINDS, company=company,
                        template_key=template_key, robots=robots,
-                       source=f"workflow.instance:{self.row.pk}")
+                       source=f"workflow.instance:{self.row.pk}", batch=self.batch)
 
 
 _NOTIFY_KINDS = {

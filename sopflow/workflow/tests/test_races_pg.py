@@ -65,6 +65,20 @@ def _task(instance: Instance, user: User) -> int:
     return ApprovalTask.objects.get(instance=instance, assignee=user, status="open").pk
 
 
+def _chain_intact(instances: list[Instance]) -> None:
+    """Both processes appended to the one audit chain: it still verifies end to end (a writer
+    that chained from a stale head would fork it), and every timeline event of the raced items
+    has exactly one audit row."""
+    from sopflow.audit.models import AuditEvent
+    from sopflow.audit.queries import verify_chain
+
+    result = verify_chain()
+    assert (result.ok, result.reason) == (True, "")
+    ids = [str(instance.pk) for instance in instances]
+    audited = AuditEvent.objects.filter(object_type="workflow.instance", object_id__in=ids)
+    assert audited.count() == InstanceEvent.objects.filter(instance__in=instances).count()
+
+
 def test_two_approvers_of_an_any_sign_node_advance_it_once(
         company: Company, alice: User, bob: User, carol: User, dave: User) -> None:
     template = flow_template(company, _flow([bob.pk, carol.pk], "any", dave.pk))
@@ -83,6 +97,7 @@ def test_two_approvers_of_an_any_sign_node_advance_it_once(
                                             verb="workflow.node.completed").count() == 1
         assert ApprovalTask.objects.filter(instance=instance, node_id="first",
                                            status="approved").count() == 1
+    _chain_intact(instances)
 
 
 def test_last_two_signers_of_an_all_sign_node_advance_it_once(
@@ -101,6 +116,7 @@ def test_last_two_signers_of_an_all_sign_node_advance_it_once(
         assert ApprovalTask.objects.filter(instance=instance, node_id="next").count() == 1
         assert InstanceEvent.objects.filter(instance=instance,
                                             verb="workflow.node.completed").count() == 1
+    _chain_intact(instances)
 
 
 def test_withdraw_against_approve_one_wins(company: Company, alice: User, bob: User,
@@ -121,6 +137,7 @@ def test_withdraw_against_approve_one_wins(company: Company, alice: User, bob: U
         instance.refresh_from_db()
         approved = ApprovalTask.objects.filter(instance=instance, status="approved").exists()
         assert (instance.status == "withdrawn") != approved
+    _chain_intact(instances)
 
 
 def test_same_approve_twice_with_one_idempotency_key_has_one_effect(
@@ -138,3 +155,4 @@ def test_same_approve_twice_with_one_idempotency_key_has_one_effect(
         assert InstanceEvent.objects.filter(instance=instance,
                                             verb="workflow.task.approved").count() == 1
         assert ApprovalTask.objects.filter(instance=instance, node_id="next").count() == 1
+    _chain_intact(instances)
