@@ -13,7 +13,7 @@ from django.db import models, transaction
 
 from sopflow.core import request_context
 from sopflow.core.clock import clock
-from sopflow.core.sql import Batch, Table, cursor
+from sopflow.core.sql import Batch, JsonText, Table, cursor
 
 from .models import AuditChainHead, AuditEvent
 
@@ -125,7 +125,7 @@ def _append(
             object_type, object_id, shown, company = (
                 target if len(entry) == 2 else _target(entry[2], actor, "", company_id))
             # The hash covers the changes as they will read back from the database.
-            text = json.dumps(changes, default=str, ensure_ascii=False)
+            text = _AS_STORED.encode(changes)
             plain = json.loads(text)
             digest = chain_hash(previous, at=at, actor_id=actor_id, actor_label=label,
                                 action=action, object_type=object_type, object_id=object_id,
@@ -134,7 +134,8 @@ def _append(
                                 channel=context.channel)
             rows.append({"occurred_at": at, "actor_id": actor_id, "actor_label": label,
                          "action": action, "object_type": object_type, "object_id": object_id,
-                         "object_repr": shown, "company_id": company, "changes": plain,
+                         "object_repr": shown, "company_id": company,
+                         "changes": JsonText(text) if batch is not None else plain,
                          "ip": context.ip, "user_agent": context.user_agent,
                          "channel": context.channel, "prev_hash": previous, "hash": digest})
             previous = digest
@@ -238,8 +239,13 @@ def chain_hash(prev_hash: str, *, at: datetime, actor_id: int | None, actor_labe
         "ua": user_agent,
         "channel": channel,
     }
-    data = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(data.encode()).hexdigest()
+    return hashlib.sha256(_CANONICAL.encode(payload).encode()).hexdigest()
+
+
+# json.dumps(…, sort_keys=True, ensure_ascii=False, separators=(",", ":")) without building an
+# encoder per call (the hash format must not change: `audit_verify` recomputes old rows).
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_AS_STORED = json.JSONEncoder(default=str, ensure_ascii=False)
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

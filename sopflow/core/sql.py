@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.utils import CursorWrapper
+from django.db.models.base import DEFERRED
 from django.utils import timezone
 
 _PLAIN = (models.CharField, models.TextField, models.IntegerField, models.BooleanField,
@@ -69,6 +70,10 @@ class _Backend:
         self.statements: dict[tuple[Any, ...], str] = {}
 
 
+class JsonText(str):
+    """A value for a JSON column that the caller already serialised (written as is)."""
+
+
 def _adapter(field: models.Field[Any, Any], connection: Any) -> Callable[[Any], Any] | None:
     """How a value of `field` becomes a parameter: as is, or through the backend's datetime
     or JSON adapter, or (anything else) through the field's own `get_db_prep_save`."""
@@ -76,10 +81,15 @@ def _adapter(field: models.Field[Any, Any], connection: Any) -> Callable[[Any], 
     if isinstance(field, models.DateTimeField):
         return ops.adapt_datetimefield_value  # type: ignore[no-any-return]
     if isinstance(field, models.JSONField):
-        if connection.vendor == "sqlite" and field.encoder is None:
-            return _json_text
         encoder = field.encoder
-        return lambda value: ops.adapt_json_value(value, encoder)
+        if connection.vendor == "sqlite" and encoder is None:
+            return _json_text
+
+        def json_value(value: Any) -> Any:
+            if type(value) is JsonText:
+                return _jsonb_text(value)
+            return ops.adapt_json_value(value, encoder)
+        return json_value
     if _plain(field):
         return None
     return lambda value: field.get_db_prep_save(value, connection)
@@ -87,7 +97,17 @@ def _adapter(field: models.Field[Any, Any], connection: Any) -> Callable[[Any], 
 
 def _json_text(value: Any) -> str:
     # What SQLite's `adapt_json_value` does for a field without an encoder.
-    return json.dumps(value)
+    return str(value) if type(value) is JsonText else json.dumps(value)
+
+
+def _jsonb_text(text: str) -> Any:
+    from psycopg.types.json import Jsonb
+
+    return Jsonb(text, dumps=_as_is)
+
+
+def _as_is(text: str) -> str:
+    return text
 
 
 class Table[M: models.Model]:
@@ -140,13 +160,15 @@ class Table[M: models.Model]:
                 for converter in converters[position]:
                     value = converter(value, columns[position], connection)
             converted.append(value)
-        if names is None:
-            instance = self.model(*converted)
-            instance._state.adding = False
-            instance._state.db = alias
-            return instance
-        field_names = [self.fields[p].attname for p in positions]
-        return self.model.from_db(alias, field_names, converted)  # type: ignore[return-value]
+        if names is not None:  # the others stay deferred (loaded on first access)
+            full: list[Any] = [DEFERRED] * len(self.fields)
+            for value, position in zip(converted, positions, strict=True):
+                full[position] = value
+            converted = full
+        instance = self.model(*converted)
+        instance._state.adding = False
+        instance._state.db = alias
+        return instance
 
     def build(self, pk: Any, row: Mapping[str, Any]) -> M:
         """The instance for a row just inserted with `insert` (every column given; pk None for

@@ -7,7 +7,8 @@ Objects the user may not see raise `NotFound` (no existence leak). The workflow 
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from django.apps import apps
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -20,6 +21,7 @@ from sopflow.org.models import Company, Department, RoleAssignment, User
 from sopflow.org.queries import ancestors, descendant_ids
 
 from .models import Attachment, FormTemplate, Submission, TemplateVersion
+from .schema_bridge import shared_schema
 
 Role = RoleAssignment.Role
 TemplateAction = Literal["start", "view", "manage"]
@@ -181,7 +183,7 @@ def _own_draft(user: User, submission_id: int) -> Submission:
         raise NotFound(gettext("表单不存在"))
     submission = _SUBMISSIONS.load(row[:_SUBMISSION_WIDTH])
     template = _TEMPLATES.load(row[_SUBMISSION_WIDTH:_SUBMISSION_WIDTH + _TEMPLATE_WIDTH])
-    version = _VERSIONS.load(row[_SUBMISSION_WIDTH + _TEMPLATE_WIDTH:])
+    version = _version(row[_SUBMISSION_WIDTH + _TEMPLATE_WIDTH:])
     Submission.template.field.set_cached_value(submission, template)
     Submission.version.field.set_cached_value(submission, version)
     Submission.author.field.set_cached_value(submission, user)
@@ -208,10 +210,17 @@ def _startable_template(template_id: int, company_id: int | None) -> FormTemplat
     if row is None:
         return None
     template = _TEMPLATES.load(row[:_TEMPLATE_WIDTH])
-    version = (_VERSIONS.load(row[_TEMPLATE_WIDTH:]) if row[_TEMPLATE_WIDTH] is not None
-               else None)
+    version = _version(row[_TEMPLATE_WIDTH:]) if row[_TEMPLATE_WIDTH] is not None else None
     FormTemplate.current_version.field.set_cached_value(template, version)
     return template
+
+
+def _version(values: Sequence[Any]) -> TemplateVersion:
+    """A version from its row, with the process's shared decoded schema (every draft and
+    submit of a template reads the same one: `schema_bridge.shared_schema`)."""
+    version = _VERSIONS.load(values[:_SCHEMA_AT] + values[_SCHEMA_AT + 1:], _NOT_SCHEMA)
+    version.schema = shared_schema(values[0], values[_SCHEMA_AT])
+    return version
 
 
 def _own_submission_sql() -> str:
@@ -230,6 +239,8 @@ _SUBMISSIONS = Table(Submission)
 _TEMPLATES = Table(FormTemplate)
 _VERSIONS = Table(TemplateVersion)
 _SUBMISSION_WIDTH = len(_SUBMISSIONS.fields)
+_SCHEMA_AT = _VERSIONS.index["schema"]
+_NOT_SCHEMA = [field.attname for field in _VERSIONS.fields if field.attname != "schema"]
 _TEMPLATE_WIDTH = len(_TEMPLATES.fields)
 _OWN_SUBMISSION = ""
 _TEMPLATE_START = ""

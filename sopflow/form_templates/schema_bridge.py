@@ -6,6 +6,7 @@ No validation or formula logic lives here: if something is missing, it belongs i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -62,7 +63,7 @@ def evaluate(
     `calendar` (any `is_working_day(day)` object, e.g. the company's) counts working days;
     Monday to Friday without it.
     """
-    from .schema import fields, validate
+    from .schema import validate
     from .schema.cleaning import AttachmentInfo
 
     resolver = None
@@ -73,7 +74,7 @@ def evaluate(
 
     extra: dict[str, Any] = {"calendar": calendar} if calendar is not None else {}
     result = validate.validate(
-        fields.Schema.from_dict(schema), values, language=language, today=today,
+        parsed_schema(schema), values, language=language, today=today,
         resolve_attachment=resolver, known_people=known_people,
         known_departments=known_departments, **extra)
     return Evaluation(
@@ -82,6 +83,43 @@ def evaluate(
         errors=[_error(item) for item in result.errors],
         hidden=frozenset(result.hidden),
     )
+
+
+def shared_schema(version_id: int, text: str) -> Json:
+    """The decoded schema of a stored version, one shared dict per (version, stored text) in
+    this process (published schemas never change): decoding and `evaluate`'s parsing then
+    happen once per version, not per submit. Read it, never change it in place (editing goes
+    through the ORM and gets its own dict)."""
+    found = _SHARED.get(version_id)
+    if found is not None and found[0] == text:
+        return found[1]
+    if found is not None:
+        _PARSED.pop(id(found[1]), None)
+    if len(_SHARED) > 1000:
+        _SHARED.clear()
+        _PARSED.clear()
+    decoded = json.loads(text)
+    _SHARED[version_id] = (text, decoded)
+    _PARSED[id(decoded)] = (decoded, [])
+    return decoded
+
+
+def parsed_schema(schema: Json) -> Any:
+    """`Schema.from_dict(schema)`; for a `shared_schema` dict, parsed once."""
+    from .schema import fields
+
+    entry = _PARSED.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        return fields.Schema.from_dict(schema)
+    if not entry[1]:
+        entry[1].append(fields.Schema.from_dict(schema))
+    return entry[1][0]
+
+
+# version id → (stored text, decoded dict); id(decoded dict) → (the dict, [its parsed Schema]).
+# `_SHARED` keeps every indexed dict alive, so an id in `_PARSED` always means that dict.
+_SHARED: dict[int, tuple[str, Json]] = {}
+_PARSED: dict[int, tuple[Json, list[Any]]] = {}
 
 
 def diff_schemas(old: Json, new: Json, *, language: str = "zh-hans") -> list[Json]:

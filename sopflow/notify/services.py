@@ -59,8 +59,8 @@ def notify(
     Batched for hot paths: one INSERT for all notifications, one for all deliveries, the
     preferences read only for recipients who have an e-mail address, and no robot query when
     the caller passes `robots` (from `robots_for`, or [] when it knows there are none). With
-    `batch` and no e-mail to send, the rows join the caller's other writes (`core.sql.Batch`)
-    and the returned notifications have no id yet.
+    `batch` and no e-mail to send, the rows join the caller's other writes (`core.sql.Batch`,
+    written when the caller runs it) and nothing is returned.
     """
     now = clock.now()
     actor_id = actor.pk if actor is not None else None
@@ -78,7 +78,6 @@ def notify(
         created: list[Notification] = []
         if rows and batch is not None and not with_email:  # no delivery needs their ids
             batch.insert(_NOTIFICATIONS, rows)
-            created = [_NOTIFICATIONS.build(None, row) for row in rows]
         elif rows:
             with cursor() as c:
                 ids = _NOTIFICATIONS.insert(c, rows)

@@ -8,6 +8,7 @@ read with prepared statements (`core.sql`, decision 0010): every approval asks a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
@@ -42,48 +43,57 @@ class OrgDirectory:
         for user in users:
             self._users[user.pk] = user
 
-    def prefetch(self, user_ids: set[int] | list[int] | frozenset[int]) -> None:
-        """Read the people a command will probably ask about (the initiator, the flow's named
-        approvers) in one statement, before the engine asks one at a time."""
-        self.users(user_ids)
+    def prefetch(self, user_ids: set[int] | list[int] | frozenset[int],
+                 department_ids: list[int] | tuple[int, ...] = ()) -> None:
+        """Read, in one statement, the people a command will probably ask about (the initiator,
+        the flow's named approvers) and departments with their heads (the initiator's), before
+        the engine asks one at a time."""
+        self._read(user_ids, department_ids)
 
     def user(self, user_id: int) -> User | None:
         if user_id not in self._users:
-            self.users([user_id])
+            self._read([user_id], ())
         return self._users[user_id]
 
     def users(self, user_ids: set[int] | list[int] | frozenset[int]) -> dict[int, User]:
         """The users that exist among `user_ids`, reading only the ones not memoised yet (one
         query for all of them)."""
-        missing = sorted({pk for pk in user_ids if pk not in self._users})
-        if missing:
-            with _USERS_SQL.cursor() as cursor:
-                cursor.execute(_USERS_SQL.users(len(missing)), missing)
-                for row in cursor.fetchall():
-                    user = _USERS.load(row, _USER_COLUMNS)
-                    self._users[user.pk] = user
-            for pk in missing:
-                self._users.setdefault(pk, None)
+        self._read(user_ids, ())
         return {pk: user for pk in user_ids if (user := self._users.get(pk)) is not None}
 
     def department(self, department_id: int) -> Department | None:
         """The department, with its heads and their user rows read in the same statement (a
         department is asked about for its head far more often than for anything else)."""
         if department_id not in self._departments:
-            department = None
-            heads: list[int] = []
-            with _USERS_SQL.cursor() as cursor:
-                cursor.execute(_USERS_SQL.department(), [department_id])
-                for row in cursor.fetchall():
-                    department = department or _DEPARTMENTS.load(row[:_DEPARTMENT_WIDTH])
-                    if row[_DEPARTMENT_WIDTH] is not None:
-                        head = _USERS.load(row[_DEPARTMENT_WIDTH:], _USER_COLUMNS)
-                        self._users.setdefault(head.pk, head)
-                        heads.append(head.pk)
-            self._departments[department_id] = department
-            if department is not None:
-                self._heads[department_id] = sorted(heads)
+            self._read((), [department_id])
         return self._departments[department_id]
+
+    def _read(self, user_ids: Iterable[int], department_ids: Iterable[int]) -> None:
+        users = sorted({pk for pk in user_ids if pk not in self._users})
+        departments = sorted({pk for pk in department_ids if pk not in self._departments})
+        if not users and not departments:
+            return
+        heads: dict[int, list[int]] = {pk: [] for pk in departments}
+        with _SQL.cursor() as cursor:
+            cursor.execute(_SQL.read(len(users), len(departments)), [*users, *departments])
+            for row in cursor.fetchall():
+                user = (_USERS.load(row[:_USER_WIDTH], _USER_COLUMNS)
+                        if row[0] is not None else None)
+                if user is not None:
+                    self._users.setdefault(user.pk, user)
+                if row[_USER_WIDTH] is None:
+                    continue  # a person asked for by id
+                department_id = row[_USER_WIDTH]
+                if department_id not in self._departments:
+                    self._departments[department_id] = _DEPARTMENTS.load(row[_USER_WIDTH:])
+                if user is not None:
+                    heads[department_id].append(user.pk)
+        for pk in users:
+            self._users.setdefault(pk, None)
+        for pk in departments:
+            self._departments.setdefault(pk, None)
+            if self._departments[pk] is not None:
+                self._heads[pk] = sorted(heads[pk])
 
     # --- Directory protocol ---------------------------------------------------------------------
 
@@ -200,15 +210,16 @@ class CompanyWorkCalendar:
         return self.calendar.local(moment).date()
 
 
-_DEPARTMENT_WIDTH = len(_DEPARTMENTS.fields)
+_USER_WIDTH = len(_USER_COLUMNS)
 
 
 class _Statements:
-    """The directory's two prepared reads."""
+    """The directory's prepared read: people by id, and departments with their heads, in one
+    statement (UNION ALL; a row is a person, a department's head with the department, or a
+    department without heads)."""
 
     def __init__(self) -> None:
-        self._users: dict[int, str] = {}
-        self._department = ""
+        self._texts: dict[tuple[int, int], str] = {}
 
     @staticmethod
     def cursor() -> Any:
@@ -216,23 +227,24 @@ class _Statements:
 
         return cursor()
 
-    def users(self, count: int) -> str:
-        sql = self._users.get(count)
+    def read(self, users: int, departments: int) -> str:
+        sql = self._texts.get((users, departments))
         if sql is None:
-            sql = self._users[count] = (
-                f"SELECT {_USERS.columns('u', _USER_COLUMNS)} FROM {_USERS.q(_USERS.name)} u "
-                f"WHERE u.id IN ({', '.join(['%s'] * count)})")
+            user_table, department_table = _USERS.q(_USERS.name), _DEPARTMENTS.q(_DEPARTMENTS.name)
+            parts = []
+            if users:
+                blank = ", ".join(["NULL"] * len(_DEPARTMENTS.fields))
+                parts.append(f"SELECT {_USERS.columns('u', _USER_COLUMNS)}, {blank} "
+                             f"FROM {user_table} u "
+                             f"WHERE u.id IN ({', '.join(['%s'] * users)})")
+            if departments:
+                parts.append(f"SELECT {_USERS.columns('u', _USER_COLUMNS)}, "
+                             f"{_DEPARTMENTS.columns('d')} FROM {department_table} d "
+                             f"LEFT JOIN {_HEADS} h ON h.department_id = d.id "
+                             f"LEFT JOIN {user_table} u ON u.id = h.user_id "
+                             f"WHERE d.id IN ({', '.join(['%s'] * departments)})")
+            sql = self._texts[(users, departments)] = " UNION ALL ".join(parts)
         return sql
 
-    def department(self) -> str:
-        if not self._department:
-            self._department = (
-                f"SELECT {_DEPARTMENTS.columns('d')}, {_USERS.columns('u', _USER_COLUMNS)} "
-                f"FROM {_DEPARTMENTS.q(_DEPARTMENTS.name)} d "
-                f"LEFT JOIN {_HEADS} h ON h.department_id = d.id "
-                f"LEFT JOIN {_USERS.q(_USERS.name)} u ON u.id = h.user_id "
-                f"WHERE d.id = %s ORDER BY u.id")
-        return self._department
 
-
-_USERS_SQL = _Statements()
+_SQL = _Statements()

@@ -533,11 +533,13 @@ class _Writer:
         # Usually the people the engine just asked the directory about: no second read.
         people = {pk: user for pk, user in self.directory.users(wanted).items()
                   if user.is_active}
-        company = Company(pk=self.row.company_id)
         template_key = f"workflow:{self.row.template_id}"
+        has_robots = _flag(self.row, "wf_has_robots")
+        # The company is only needed for e-mail calendars and robots (most commands: neither).
+        company = Company(pk=self.row.company_id) if has_robots or any(
+            user.email for user in people.values()) else None
         # Looked up once for all the notices of this command (none without a robot flag).
-        robots = robots_for(company, None, template_key) \
-            if _flag(self.row, "wf_has_robots") else []
+        robots = robots_for(company, None, template_key) if has_robots else []
         link = f"/approvals/{self.row.pk}/"
         for (kind, title, body), ids in self.news.items():
             recipients = [people[pk] for pk in sorted(ids) if pk in people]
