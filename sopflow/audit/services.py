@@ -126,7 +126,7 @@ def _append(
                 target if len(entry) == 2 else _target(entry[2], actor, "", company_id))
             # The hash covers the changes as they will read back from the database.
             text = _AS_STORED.encode(changes)
-            plain = json.loads(text)
+            plain = json.loads(text)  # what the hash covers
             digest = chain_hash(previous, at=at, actor_id=actor_id, actor_label=label,
                                 action=action, object_type=object_type, object_id=object_id,
                                 object_repr=shown, company_id=company, changes=plain,
@@ -135,19 +135,23 @@ def _append(
             rows.append({"occurred_at": at, "actor_id": actor_id, "actor_label": label,
                          "action": action, "object_type": object_type, "object_id": object_id,
                          "object_repr": shown, "company_id": company,
-                         "changes": JsonText(text) if batch is not None else plain,
+                         "changes": JsonText(text),
                          "ip": context.ip, "user_agent": context.user_agent,
                          "channel": context.channel, "prev_hash": previous, "hash": digest})
             previous = digest
         _writes += 1
-        if batch is not None:
-            batch.insert(_EVENTS, rows, name="audit_rows")
-            batch.add(f"UPDATE {_HEAD_TABLE} SET last_hash = %s, "
-                      f"last_event_id = {batch.last_id('audit_rows')} WHERE id = 1", [previous])
+        # The rows and the head's move: one statement on PostgreSQL (core.sql.Batch), in the
+        # caller's batch when it has one.
+        own = batch is None
+        writes = Batch() if batch is None else batch
+        writes.insert(_EVENTS, rows, name="audit_rows", ids=own)
+        writes.add(f"UPDATE {_HEAD_TABLE} SET last_hash = %s, "
+                   f"last_event_id = {writes.last_id('audit_rows')} WHERE id = 1", [previous])
+        if not own:
             return [(None, row) for row in rows]
-        ids = _EVENTS.insert(c, rows)
-        c.execute(_HEAD_UPDATE, [previous, ids[-1]])
-    return list(zip(ids, rows, strict=True))
+        ids = writes.run(c)["audit_rows"]
+    return [(pk, {**row, "changes": json.loads(row["changes"])})
+            for pk, row in zip(ids, rows, strict=True)]
 
 
 def _target(obj: models.Model | None, actor: Any | None, object_repr: str,
@@ -196,7 +200,6 @@ def _locked_head(cursor: Any) -> str:
 
 _EVENTS = Table(AuditEvent)
 _HEAD_TABLE = AuditChainHead._meta.db_table
-_HEAD_UPDATE = f"UPDATE {_HEAD_TABLE} SET last_hash = %s, last_event_id = %s WHERE id = 1"
 # Audit writes made by this process; a ChainHead read before the latest one is stale.
 _writes = 0
 

@@ -271,6 +271,7 @@ class Batch:
         self.alias = alias
         self.vendor = connections[alias].vendor
         self.parts: list[tuple[str, list[Any], str, bool]] = []
+        self.returning: dict[str, str] = {}  # INSERT name → its primary key column
 
     def __bool__(self) -> bool:
         return bool(self.parts)
@@ -281,11 +282,15 @@ class Batch:
         self.parts.append((sql, list(params), name or f"w{len(self.parts)}", count))
 
     def insert(self, table: Table[Any], rows: Sequence[Mapping[str, Any]], *, suffix: str = "",
-               name: str = "") -> None:
+               name: str = "", ids: bool = False) -> None:
+        """Queue one multi-row INSERT (`Table.insert_statement`). A `name` lets later writes use
+        `last_id(name)`; `ids=True` makes `run` return the new primary keys under that name."""
         if rows:
-            sql, params = table.insert_statement(rows, suffix=suffix, alias=self.alias)
-            if self.vendor == "postgresql" and name:
-                sql += f" RETURNING {table.q(table.pk)}"  # for `last_id`
+            returning = (self.vendor == "postgresql" and bool(name)) or ids
+            sql, params = table.insert_statement(rows, suffix=suffix, returning=returning,
+                                                 alias=self.alias)
+            if ids:
+                self.returning[name] = table.pk
             self.add(sql, params, name=name)
 
     def last_id(self, name: str) -> str:
@@ -296,28 +301,36 @@ class Batch:
             raise ValueError(f"last_id({name!r}) must follow that INSERT directly")
         return "last_insert_rowid()"
 
-    def run(self, cursor: CursorWrapper) -> dict[str, int]:
-        """Send the writes; returns the row counts asked for with `count`."""
-        counts: dict[str, int] = {}
+    def run(self, cursor: CursorWrapper) -> dict[str, Any]:
+        """Send the writes; returns the row counts asked for with `count` and the new ids asked
+        for with `insert(…, ids=True)`, by name."""
+        found: dict[str, Any] = {}
         if not self.parts:
-            return counts
+            return found
         if self.vendor != "postgresql":
             for sql, params, name, count in self.parts:
                 cursor.execute(sql, params)
                 if count:
-                    counts[name] = cursor.rowcount
-            return counts
-        clauses, params, counted = [], [], []
+                    found[name] = cursor.rowcount
+                elif name in self.returning:
+                    found[name] = [row[0] for row in cursor.fetchall()]
+            return found
+        clauses, params, tail, wanted = [], [], [], []
         for sql, part_params, name, count in self.parts:
             if count:
                 sql += " RETURNING 1"
-                counted.append(name)
+                tail.append(f"(SELECT count(*) FROM {name})")
+                wanted.append(name)
+            elif name in self.returning:
+                pk = self.returning[name]
+                tail.append(f"(SELECT array_agg({pk} ORDER BY {pk}) FROM {name})")
+                wanted.append(name)
             clauses.append(f"{name} AS ({sql})")
             params += part_params
-        tail = ", ".join(f"(SELECT count(*) FROM {name})" for name in counted) or "1"
-        cursor.execute("WITH " + ", ".join(clauses) + " SELECT " + tail, params)
-        found = cursor.fetchone()
-        return {name: int(found[i]) for i, name in enumerate(counted)}
+        cursor.execute("WITH " + ", ".join(clauses) + " SELECT " + (", ".join(tail) or "1"),
+                       params)
+        values = cursor.fetchone()
+        return {name: values[i] for i, name in enumerate(wanted)}
 
 
 def cursor(alias: str = DEFAULT_DB_ALIAS) -> CursorWrapper:
