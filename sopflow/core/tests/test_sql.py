@@ -37,7 +37,8 @@ def test_insert_writes_every_column_and_load_reads_it_back_like_the_orm(alice: U
         c.execute(f"SELECT {NOTIFICATIONS.columns('n')} FROM notify_notification n "  # noqa: S608
                   "WHERE n.id = %s", [pk])
         loaded = NOTIFICATIONS.load(c.fetchone())
-    assert isinstance(loaded, Notification) and not loaded._state.adding
+    assert isinstance(loaded, Notification)
+    assert not loaded._state.adding
     assert [getattr(loaded, f.attname) for f in NOTIFICATIONS.fields] == [
         getattr(stored, f.attname) for f in NOTIFICATIONS.fields]
 

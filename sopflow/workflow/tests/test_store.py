@@ -39,17 +39,20 @@ def test_a_save_against_a_newer_revision_raises_conflict_and_writes_nothing(
     task = open_task(instance, bob)
     before = _everything()
 
-    with pytest.raises(Conflict, match="该事项已被他人更新"), transaction.atomic():
-        loaded = store.load_task(task.pk, company_id=company.pk)
-        assert loaded is not None
-        row, spec, state = loaded[0].instance, loaded[1], loaded[2]
-        # Someone else saved this item after it was loaded.
-        Instance.objects.filter(pk=row.pk).update(revision=F("revision") + 1)
-        directory = OrgDirectory(company.pk)
-        now = clock.now()
-        outcome = advance(spec.definition, state, Approve(task.key, bob.pk), now=now,
-                          directory=directory)
-        store.save(row, spec, outcome, actor=bob, now=now, directory=directory)
+    def approve_after_someone_else_saved() -> None:
+        with transaction.atomic():
+            loaded = store.load_task(task.pk, company_id=company.pk)
+            assert loaded is not None
+            row, spec, state = loaded[0].instance, loaded[1], loaded[2]
+            Instance.objects.filter(pk=row.pk).update(revision=F("revision") + 1)
+            directory = OrgDirectory(company.pk)
+            now = clock.now()
+            outcome = advance(spec.definition, state, Approve(task.key, bob.pk), now=now,
+                              directory=directory)
+            store.save(row, spec, outcome, actor=bob, now=now, directory=directory)
+
+    with pytest.raises(Conflict, match="该事项已被他人更新"):
+        approve_after_someone_else_saved()
 
     assert _everything() == before
     assert ApprovalTask.objects.get(pk=task.pk).status == ApprovalTask.Status.OPEN
