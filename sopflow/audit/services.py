@@ -182,6 +182,14 @@ def head_select_sql(vendor: str) -> str:
     return f"(SELECT last_hash FROM {_HEAD_TABLE} WHERE id = 1{lock})"
 
 
+def lock_chain() -> None:
+    """Take the chain head's lock now (caller's transaction). A write that will both lock
+    workflow items and record audit rows calls this first, to keep the lock order every
+    workflow command uses (head, then the item) and so never deadlock with one."""
+    with cursor() as c:
+        _locked_head(c)
+
+
 def chain_head(value: str | None) -> ChainHead:
     """Wrap the value a `head_select_sql()` column returned, for `record_many(head=…)`."""
     return ChainHead(value, _writes)

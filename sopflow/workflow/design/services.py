@@ -16,7 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import get_language, gettext, ngettext
 
-from sopflow.audit.services import record
+from sopflow.audit.services import lock_chain, record
 from sopflow.core.errors import DomainError, ValidationFailed
 from sopflow.form_templates import access as template_access
 from sopflow.form_templates.models import FormTemplate
@@ -212,6 +212,7 @@ def migrate_instances(*, actor: User, template_id: int, from_version_id: int,
         template = template_access.get_template_for(actor, template_id, "manage")
         current = _version(template, None)
         new = Definition.from_dict(current.spec["flow"])
+        lock_chain()  # the workflow's lock order: audit head, then the items (decision 0010)
         rows = list(Instance.objects.select_for_update().filter(
             pk__in=list(instance_ids), definition_version_id=from_version_id,
             template=template, status=Instance.Status.RUNNING).order_by("pk"))
