@@ -56,7 +56,7 @@ check: setup
 	tools/typecheck.sh
 	$(VENV)/bin/lint-imports
 	$(PY) tools/check_translations.py
-	DJANGO_SETTINGS_MODULE=config.settings.prod SECRET_KEY=$$(printf 'x%.0s' {1..60}) ALLOWED_HOSTS=example.com EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend \
+	DJANGO_SETTINGS_MODULE=config.settings.prod SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') ALLOWED_HOSTS=example.com EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 

@@ -25,8 +25,8 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from datetime import UTC
 from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
