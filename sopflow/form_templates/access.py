@@ -172,9 +172,11 @@ def _own_draft(user: User, submission_id: int) -> Submission:
     if not user.is_authenticated or not user.is_active:
         raise NotFound(gettext("表单不存在"))
     with cursor() as c:
-        c.execute(_own_submission_sql(), [submission_id, user.pk])
+        c.execute(_own_submission_sql(), [submission_id])
         row = c.fetchone()
-    if row is None:
+    # The author is checked here, not in the WHERE: by primary key alone the plan is always
+    # the primary key (decision 0010).
+    if row is None or row[_SUBMISSIONS.index["author_id"]] != user.pk:
         raise NotFound(gettext("表单不存在"))
     submission = _SUBMISSIONS.load(row[:_SUBMISSION_WIDTH])
     template = _TEMPLATES.load(row[_SUBMISSION_WIDTH:_SUBMISSION_WIDTH + _TEMPLATE_WIDTH])
@@ -198,11 +200,11 @@ def _startable_template(template_id: int, company_id: int | None) -> FormTemplat
             f"SELECT {_TEMPLATES.columns('t')}, {_VERSIONS.columns('v')} "
             f"FROM {_TEMPLATES.q(_TEMPLATES.name)} t "
             f"LEFT JOIN {_VERSIONS.q(_VERSIONS.name)} v ON v.id = t.current_version_id "
-            f"WHERE t.id = %s AND t.company_id = %s")
+            f"WHERE t.id = %s")
     with cursor() as c:
-        c.execute(_TEMPLATE_START, [template_id, company_id])
+        c.execute(_TEMPLATE_START, [template_id])
         row = c.fetchone()
-    if row is None:
+    if row is None or row[_TEMPLATES.index["company_id"]] != company_id:
         return None
     template = _TEMPLATES.load(row[:_TEMPLATE_WIDTH])
     version = _version(row[_TEMPLATE_WIDTH:]) if row[_TEMPLATE_WIDTH] is not None else None
@@ -226,7 +228,7 @@ def _own_submission_sql() -> str:
             f"{_VERSIONS.columns('v')} FROM {_SUBMISSIONS.q(_SUBMISSIONS.name)} s "
             f"JOIN {_TEMPLATES.q(_TEMPLATES.name)} t ON t.id = s.template_id "
             f"JOIN {_VERSIONS.q(_VERSIONS.name)} v ON v.id = s.version_id "
-            f"WHERE s.id = %s AND s.author_id = %s")
+            f"WHERE s.id = %s")
     return _OWN_SUBMISSION
 
 
