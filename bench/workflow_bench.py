@@ -448,10 +448,7 @@ class LeanRawWorkload:
 
     def _audit(self, cursor: Any, actor: Any, object_id: int, actions: list[str],
                at: Any) -> None:
-        cursor.execute("SELECT last_hash FROM audit_auditchainhead WHERE id = 1"
-                       + ("" if self.ops.connection.vendor == "sqlite" else " FOR UPDATE"))
-        row = cursor.fetchone()
-        previous = row[0] if row else "0" * 64
+        previous = self._head(cursor)
         rows = []
         for action in actions:
             changes = {"name": action, "instance": object_id}
@@ -463,9 +460,20 @@ class LeanRawWorkload:
                          "changes": self.ops.adapt_json_value(changes, None),
                          "prev_hash": previous, "hash": digest})
             previous = digest
+        self._append(cursor, rows, previous)
+
+    def _head(self, cursor: Any) -> str:
+        """Lock (PostgreSQL; SQLite's IMMEDIATE transaction holds the lock) and read the
+        audit chain head."""
+        cursor.execute("SELECT last_hash FROM audit_auditchainhead WHERE id = 1"
+                       + ("" if self.ops.connection.vendor == "sqlite" else " FOR UPDATE"))
+        return str(cursor.fetchone()[0])
+
+    def _append(self, cursor: Any, rows: list[dict[str, Any]], last_hash: str) -> None:
+        """Insert the chained rows and move the head to the last one."""
         ids = self.audit.execute(cursor, rows)
         cursor.execute("UPDATE audit_auditchainhead SET last_hash = %s, last_event_id = %s "
-                       "WHERE id = 1", [previous, ids[-1]])
+                       "WHERE id = 1", [last_hash, ids[-1]])
 
     def one(self) -> int:
         from django.db import transaction
@@ -602,7 +610,7 @@ class RawWorkload:
     chain changed. Same statements as `LeanRawWorkload`, the engine's exact content."""
 
     def __init__(self, org: dict[str, Any], scripts: dict[bool, list[dict[str, Any]]]) -> None:
-        lean = LeanRawWorkload(org)
+        lean = self.lean = LeanRawWorkload(org)
         self.org, self.ops, self.scripts = org, lean.ops, scripts
         self.submission, self.instance, self.task = lean.submission, lean.instance, lean.task
         self.event, self.audit, self.notification = lean.event, lean.audit, lean.notification
@@ -632,9 +640,7 @@ class RawWorkload:
 
     def _audit(self, cursor: Any, rows: list[dict[str, Any]], ids: dict[str, int],
                at: Any) -> None:
-        cursor.execute("SELECT last_hash FROM audit_auditchainhead WHERE id = 1"
-                       + ("" if self.ops.connection.vendor == "sqlite" else " FOR UPDATE"))
-        previous = cursor.fetchone()[0]
+        previous = self.lean._head(cursor)
         written = []
         stamp = at.astimezone(UTC).isoformat(timespec="microseconds")
         for row in rows:
@@ -652,9 +658,7 @@ class RawWorkload:
                             "object_id": target, "prev_hash": previous, "hash": digest,
                             "changes": self.ops.adapt_json_value(row["changes"], None)})
             previous = digest
-        ids = self.audit.execute(cursor, written)
-        cursor.execute("UPDATE audit_auditchainhead SET last_hash = %s, last_event_id = %s "
-                       "WHERE id = 1", [previous, ids[-1]])
+        self.lean._append(cursor, written, previous)
 
     def one(self) -> int:
         from django.db import transaction

@@ -50,40 +50,23 @@ def record_many(
     object_repr: str = "",
     occurred_at: datetime | None = None,
     head: ChainHead | None = None,
+    batch: Batch | None = None,
 ) -> list[AuditEvent]:
     """Append one event per `(action, changes)` entry, all by `actor` on `obj` (or on the
     entry's own third item, `(action, changes, other_obj)`), in order.
 
     Three statements however many entries: lock and read the chain head, insert the rows, move
-    the head (`record` is the one-entry case); two when the caller passes the `head` it read
-    with its own first query (`head_select_sql`). Same locking and transaction rule as `record`;
-    returns [] for no entries without touching the chain.
+    the head (two on PostgreSQL, where the last two are one: `core.sql.Batch`); `record` is the
+    one-entry case. One less when the caller passes the `head` it read with its own first query
+    (`head_select_sql`). With `batch`, the rows and the head's move join the caller's other
+    writes, are written when the caller runs it, and nothing is returned (hot paths). Same
+    locking and transaction rule as `record`; returns [] for no entries without touching the
+    chain.
     """
     written = _append(actor=actor, entries=entries, obj=obj, company_id=company_id,
                       actor_label=actor_label, object_repr=object_repr,
-                      occurred_at=occurred_at, head=head)
-    return [_EVENTS.build(pk, row) for pk, row in written]
-
-
-def append(
-    *,
-    actor: Any | None,
-    entries: Sequence[Entry],
-    obj: models.Model | None = None,
-    company_id: int | None = None,
-    actor_label: str = "",
-    object_repr: str = "",
-    occurred_at: datetime | None = None,
-    head: ChainHead | None = None,
-    batch: Batch | None = None,
-) -> int:
-    """`record_many` for hot paths that do not need the rows back: returns how many events it
-    appended (no AuditEvent objects are built). With `batch`, the INSERT and the head's move
-    join the caller's other writes (`core.sql.Batch`: one statement on PostgreSQL) and are
-    written when the caller runs it, in this transaction."""
-    return len(_append(actor=actor, entries=entries, obj=obj, company_id=company_id,
-                       actor_label=actor_label, object_repr=object_repr,
-                       occurred_at=occurred_at, head=head, batch=batch))
+                      occurred_at=occurred_at, head=head, batch=batch)
+    return [] if batch is not None else [_EVENTS.build(pk, row) for pk, row in written]
 
 
 # (action, changes) about the call's object, or (action, changes, object) about another one.

@@ -20,8 +20,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from sopflow.audit.services import append as audit_append
-from sopflow.audit.services import chain_head, head_select_sql
+from sopflow.audit.services import chain_head, head_select_sql, record_many
 from sopflow.core.errors import Conflict
 from sopflow.core.sql import Batch, Table, cursor
 from sopflow.notify.models import Robot
@@ -476,11 +475,11 @@ class _Writer:
         batch.insert(_CCS, self.ccs, suffix="ON CONFLICT DO NOTHING")
         batch.insert(_TIMELINE, [self.timeline_row(event) for event in events])
         if events or self.extras.audit_before:
-            audit_append(actor=self.actor, obj=row, object_repr=row.title, occurred_at=now,
-                         company_id=row.company_id,
-                         entries=[*self.extras.audit_before,
-                                  *(self.audit_entry(event) for event in events)],
-                         head=getattr(row, "wf_audit_head", None), batch=batch)
+            record_many(actor=self.actor, obj=row, object_repr=row.title, occurred_at=now,
+                        company_id=row.company_id,
+                        entries=[*self.extras.audit_before,
+                                 *(self.audit_entry(event) for event in events)],
+                        head=getattr(row, "wf_audit_head", None), batch=batch)
         if events:
             self.publish(events)
         self.send_news()
