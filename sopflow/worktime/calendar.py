@@ -8,6 +8,7 @@ every question from memory. It also satisfies the form schema's `WorkCalendar` p
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -33,7 +34,7 @@ class CompanyCalendar:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     periods: tuple[tuple[time, time], ...] = ((time(9), time(12)), (time(13, 30), time(18)))
     weekend_days: frozenset[int] = frozenset({5, 6})
-    days: dict[date, str] = field(default_factory=dict)  # date -> CalendarDay.Kind value
+    days: Mapping[date, str] = field(default_factory=dict)  # date -> CalendarDay.Kind value
     quiet_start: time = time(22)
     quiet_end: time = time(8)
 
@@ -138,7 +139,7 @@ class CompanyCalendar:
         return max(candidate, local)
 
 
-def build_calendar(settings: WorkCalendar | None, days: dict[date, str]) -> CompanyCalendar:
+def build_calendar(settings: WorkCalendar | None, days: Mapping[date, str]) -> CompanyCalendar:
     periods = settings.working_periods if settings else default_working_periods()
     weekend = settings.weekend_days if settings else default_weekend_days()
     return CompanyCalendar(
@@ -162,16 +163,39 @@ def calendar_for(company: object | None) -> CompanyCalendar:
         return cached  # type: ignore[no-any-return]  # set below
     company_id = getattr(company, "pk", None)
     settings = WorkCalendar.objects.filter(company_id=company_id).first() if company_id else None
-    rows = CalendarDay.objects.filter(
-        Q(company__isnull=True) | Q(company_id=company_id)
-    ).values_list("company_id", "date", "kind")
-    days: dict[date, str] = {}
-    for _owner, day, kind in sorted(rows, key=lambda row: row[0] is not None):
-        days[day] = kind  # company rows sort last, so they override national ones
-    calendar = build_calendar(settings, days)
+    calendar = build_calendar(settings, _Days(company_id))
     if company is not None:
         company._sopflow_calendar = calendar  # type: ignore[attr-defined]  # per-object memo
     return calendar
+
+
+class _Days(Mapping[date, str]):
+    """The national special days overlaid with the company's, read on first use: quiet hours
+    alone do not need them, and most notices only ask about quiet hours."""
+
+    def __init__(self, company_id: int | None) -> None:
+        self._company_id = company_id
+        self._days: dict[date, str] | None = None
+
+    def _all(self) -> dict[date, str]:
+        if self._days is None:
+            rows = CalendarDay.objects.filter(
+                Q(company__isnull=True) | Q(company_id=self._company_id)
+            ).values_list("company_id", "date", "kind")
+            days: dict[date, str] = {}
+            for _owner, day, kind in sorted(rows, key=lambda row: row[0] is not None):
+                days[day] = kind  # company rows sort last, so they override national ones
+            self._days = days
+        return self._days
+
+    def __getitem__(self, day: date) -> str:
+        return self._all()[day]
+
+    def __iter__(self) -> Iterator[date]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 def forget_calendar(company: object) -> None:

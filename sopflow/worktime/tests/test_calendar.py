@@ -158,3 +158,21 @@ def test_quiet_hours_move_delivery_to_the_next_morning(national_2026: None) -> N
     assert calendar.next_delivery_moment(at(2026, 3, 13, 15, 0)) == at(2026, 3, 13, 15, 0)
     assert calendar.next_delivery_moment(
         at(2026, 9, 30, 23, 0), working_days_only=True) == at(2026, 10, 8, 8, 0)
+
+
+def test_special_days_are_read_only_when_a_working_day_is_asked_about(
+        national_2026: None, company: Company) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as quiet_hours_only:
+        calendar = calendar_for(company)
+        moment = calendar.next_delivery_moment(at(2026, 10, 1, 15, 0))
+    with CaptureQueriesContext(connection) as working_days:
+        holiday = calendar.is_working_day(date(2026, 10, 1))
+        makeup = calendar.is_working_day(date(2026, 10, 10))
+
+    # Quiet hours need the settings row only (every e-mail notice asks this); the national
+    # days are read once, on the first working-day question, and still count.
+    assert (len(quiet_hours_only.captured_queries), moment) == (1, at(2026, 10, 1, 15, 0))
+    assert (len(working_days.captured_queries), holiday, makeup) == (1, False, True)
