@@ -602,7 +602,7 @@ class _Recording:
         self.recorder.steps.append(step)
 
 
-class RawWorkload:
+class RawWorkload(LeanRawWorkload):
     """The floor: for each step, the rows the engine wrote for the same kind of instance
     (over or under 50,000; recorded once before timing by `Recorder`), written again as the
     fewest hand-written INSERT/UPDATE statements (one per table), one transaction per step:
@@ -610,13 +610,8 @@ class RawWorkload:
     chain changed. Same statements as `LeanRawWorkload`, the engine's exact content."""
 
     def __init__(self, org: dict[str, Any], scripts: dict[bool, list[dict[str, Any]]]) -> None:
-        lean = self.lean = LeanRawWorkload(org)
-        self.org, self.ops, self.scripts = org, lean.ops, scripts
-        self.submission, self.instance, self.task = lean.submission, lean.instance, lean.task
-        self.event, self.audit, self.notification = lean.event, lean.audit, lean.notification
-        self.count = 0
-        self.observe: Callable[[str], Any] | None = None
-        self.clock = StepClock()
+        super().__init__(org)
+        self.scripts = scripts
 
     @classmethod
     def recorded(cls, org: dict[str, Any]) -> RawWorkload:
@@ -635,12 +630,10 @@ class RawWorkload:
             scripts[big] = recorder.steps
         return cls(org, scripts)
 
-    run = LeanRawWorkload.run
-    count_statements = LeanRawWorkload.count_statements
-
-    def _audit(self, cursor: Any, rows: list[dict[str, Any]], ids: dict[str, int],
-               at: Any) -> None:
-        previous = self.lean._head(cursor)
+    def _audit_rows(self, cursor: Any, rows: list[dict[str, Any]], ids: dict[str, int],
+                    at: Any) -> None:
+        """The recorded audit rows again, chained: `ids` gives each object type's new id."""
+        previous = self._head(cursor)
         written = []
         stamp = at.astimezone(UTC).isoformat(timespec="microseconds")
         for row in rows:
@@ -658,7 +651,7 @@ class RawWorkload:
                             "object_id": target, "prev_hash": previous, "hash": digest,
                             "changes": self.ops.adapt_json_value(row["changes"], None)})
             previous = digest
-        self.lean._append(cursor, written, previous)
+        self._append(cursor, written, previous)
 
     def one(self) -> int:
         from django.db import transaction
@@ -683,7 +676,8 @@ class RawWorkload:
                         "author_id": initiator.pk, "created_at": at, "updated_at": at,
                         "title": row["title"], "values": json_of(row["values"], None),
                         "computed": json_of(row["computed"], None)}])[0]
-                    self._audit(c, step["audit"], {"form_templates.submission": sub_id}, now)
+                    self._audit_rows(c, step["audit"], {"form_templates.submission": sub_id},
+                                     now)
                     continue
                 after = step["instance_row"]
                 if number == 1:  # submit: the submission, then the item is created
@@ -721,8 +715,8 @@ class RawWorkload:
                     "actor_id": e["actor_id"], "node_id": e["node_id"],
                     "node_name": e["node_name"], "comment": e["comment"],
                     "payload": json_of(e["payload"], None)} for e in step["event"]])
-                self._audit(c, step["audit"], {"form_templates.submission": sub_id,
-                                               "workflow.instance": inst_id}, now)
+                self._audit_rows(c, step["audit"], {"form_templates.submission": sub_id,
+                                                    "workflow.instance": inst_id}, now)
                 self.notification.execute(c, [{
                     "recipient_id": n["recipient_id"], "created_at": at, "kind": n["kind"],
                     "title": n["title"], "body": n["body"], "link": f"/approvals/{inst_id}/",

@@ -102,7 +102,7 @@ def _append(
     with cursor() as c:
         if previous is None:
             previous = _locked_head(c)
-        rows = []
+        rows, plains = [], []
         for entry in entries:
             action, changes = entry[0], entry[1]
             object_type, object_id, shown, company = (
@@ -110,6 +110,7 @@ def _append(
             # The hash covers the changes as they will read back from the database.
             text = _AS_STORED.encode(changes)
             plain = json.loads(text)  # what the hash covers
+            plains.append(plain)
             digest = chain_hash(previous, at=at, actor_id=actor_id, actor_label=label,
                                 action=action, object_type=object_type, object_id=object_id,
                                 object_repr=shown, company_id=company, changes=plain,
@@ -133,8 +134,8 @@ def _append(
         if not own:
             return [(None, row) for row in rows]
         ids = writes.run(c)["audit_rows"]
-    return [(pk, {**row, "changes": json.loads(str(row["changes"]))})
-            for pk, row in zip(ids, rows, strict=True)]
+    return [(pk, {**row, "changes": plain})
+            for pk, row, plain in zip(ids, rows, plains, strict=True)]
 
 
 def _target(obj: models.Model | None, actor: Any | None, object_repr: str,
@@ -161,8 +162,12 @@ class ChainHead:
 def head_select_sql(vendor: str) -> str:
     """A scalar subquery for the head's hash, locking the head row on PostgreSQL (SQLite's
     IMMEDIATE transactions already hold the write lock). Lock order: the head first."""
+    return f"({_head_sql(vendor)})"
+
+
+def _head_sql(vendor: str) -> str:
     lock = " FOR UPDATE" if vendor == "postgresql" else ""
-    return f"(SELECT last_hash FROM {_HEAD_TABLE} WHERE id = 1{lock})"
+    return f"SELECT last_hash FROM {_HEAD_TABLE} WHERE id = 1{lock}"
 
 
 def lock_chain() -> None:
@@ -179,8 +184,7 @@ def chain_head(value: str | None) -> ChainHead:
 
 
 def _locked_head(cursor: Any) -> str:
-    lock = " FOR UPDATE" if cursor.db.vendor == "postgresql" else ""
-    cursor.execute(f"SELECT last_hash FROM {_HEAD_TABLE} WHERE id = 1{lock}")
+    cursor.execute(_head_sql(cursor.db.vendor))
     row = cursor.fetchone()
     if row is not None:
         return str(row[0])

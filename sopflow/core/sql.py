@@ -247,14 +247,6 @@ class Table[M: models.Model]:
             params.append(value if adapter is None or value is None else adapter(value))
         return ", ".join(clauses), params
 
-    def adapt(self, name: str, value: Any, alias: str = DEFAULT_DB_ALIAS) -> Any:
-        """One value as the parameter for column `name`."""
-        adapter = self.backend(alias).adapters[self.index[name]]
-        return value if adapter is None or value is None else adapter(value)
-
-    def vendor(self, alias: str = DEFAULT_DB_ALIAS) -> str:
-        return self.backend(alias).vendor
-
 
 class Batch:
     """The writes of one command, run together: on PostgreSQL as one statement (each write a
@@ -272,9 +264,6 @@ class Batch:
         self.vendor = connections[alias].vendor
         self.parts: list[tuple[str, list[Any], str, bool]] = []
         self.returning: dict[str, str] = {}  # INSERT name → its primary key column
-
-    def __bool__(self) -> bool:
-        return bool(self.parts)
 
     def add(self, sql: str, params: Sequence[Any], *, name: str = "",
             count: bool = False) -> None:

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sopflow.core.sql import Table
+from sopflow.core.sql import Table, cursor
 from sopflow.org.models import Department, RoleAssignment, User
 from sopflow.org.queries import holders_of_role as org_holders_of_role
 
@@ -74,9 +74,9 @@ class OrgDirectory:
         if not users and not departments:
             return
         heads: dict[int, list[int]] = {pk: [] for pk in departments}
-        with _SQL.cursor() as cursor:
-            cursor.execute(_SQL.read(len(users), len(departments)), [*users, *departments])
-            for row in cursor.fetchall():
+        with cursor() as c:
+            c.execute(_SQL.read(len(users), len(departments)), [*users, *departments])
+            for row in c.fetchall():
                 user = (_USERS.load(row[:_USER_WIDTH], _USER_COLUMNS)
                         if row[0] is not None else None)
                 if user is not None:
@@ -220,12 +220,6 @@ class _Statements:
 
     def __init__(self) -> None:
         self._texts: dict[tuple[int, int], str] = {}
-
-    @staticmethod
-    def cursor() -> Any:
-        from sopflow.core.sql import cursor
-
-        return cursor()
 
     def read(self, users: int, departments: int) -> str:
         sql = self._texts.get((users, departments))

@@ -91,7 +91,7 @@ def start_for_submission(*, actor: User, submission: Submission, urgent: bool = 
     current = store.current_spec(submission.template_id)
     if current is None:
         return None
-    version_id, spec, attributes = current
+    version_id, spec, context = current
     now = clock.now()
     directory = OrgDirectory(submission.company_id)
     directory.prime([actor])
@@ -104,10 +104,8 @@ def start_for_submission(*, actor: User, submission: Submission, urgent: bool = 
                         directory=directory, instance_urgent=urgent,
                         chosen_approvers=chosen_approvers,
                         calendar=CompanyWorkCalendar(submission.company_id))
-    row = store.new_instance_row(submission=submission, version_id=version_id, spec=spec,
-                                 initiator=actor, state=outcome.state, urgent=urgent, now=now)
-    for name, value in attributes.items():
-        setattr(row, name, value)
+    row = store.new_instance_row(submission=submission, version_id=version_id,
+                                 context=context, initiator=actor, urgent=urgent, now=now)
     store.save(row, spec, outcome, actor=actor, now=now, directory=directory, created=True,
                extras=Extras(audit_before=tuple(audit)))
     return row

@@ -14,6 +14,7 @@ next node costs 8 statements on SQLite and 3 on PostgreSQL (where the batch is o
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -117,30 +118,34 @@ def load_task(task_id: int, *, company_id: int | None,
     return task, spec, InstanceState.from_dict(row.state)
 
 
-def current_spec(template_id: int) -> tuple[int, Spec, dict[str, Any]] | None:
+def current_spec(template_id: int) -> tuple[int, Spec, tuple[Any, ...]] | None:
     """The template's current published flow for starting an item: (version id, parsed spec,
-    attributes for the new row: company flags and the audit chain head, read and locked like
-    `load` does). None when the template has no published flow."""
+    the company flags and audit chain head read and locked like `load` does, for
+    `new_instance_row`). None when the template has no published flow."""
     with cursor() as c:
         c.execute(_SQL.start(), [*_SQL.flag_params, template_id])
         found = c.fetchone()
     if found is None:
         return None
-    version_id, spec_text, webhooks, robots, delegations, head = found
-    return version_id, spec_of_text(version_id, spec_text), {
-        "wf_has_webhooks": bool(webhooks), "wf_has_robots": bool(robots),
-        "wf_has_delegations": bool(delegations), "wf_audit_head": chain_head(head)}
+    version_id, spec_text, *context = found
+    return version_id, spec_of_text(version_id, spec_text), tuple(context)
 
 
 def _tail(row: Instance, values: tuple[Any, ...], locked: bool) -> Spec:
     """The columns after the instance's: spec text, the three company flags, the chain head."""
-    spec_text, webhooks, robots, delegations, head = values
+    spec_text, *context = values
+    _set_context(row, context, locked)
+    return spec_of_text(row.definition_version_id, spec_text)
+
+
+def _set_context(row: Instance, values: Sequence[Any], locked: bool) -> None:
+    """What a command knows about the item's company (see _FLAGS) and the audit chain head."""
+    webhooks, robots, delegations, head = values
     row.wf_has_webhooks = bool(webhooks)  # type: ignore[attr-defined]  # see _FLAGS
     row.wf_has_robots = bool(robots)  # type: ignore[attr-defined]
     row.wf_has_delegations = bool(delegations)  # type: ignore[attr-defined]
     # Only a head read under this transaction's lock may be chained from.
     row.wf_audit_head = chain_head(head) if locked else None  # type: ignore[attr-defined]
-    return spec_of_text(row.definition_version_id, spec_text)
 
 
 def save(row: Instance, spec: Spec, outcome: Outcome, *, actor: User | None, now: datetime,
@@ -168,13 +173,16 @@ def save(row: Instance, spec: Spec, outcome: Outcome, *, actor: User | None, now
     return writer.task_changes()
 
 
-def new_instance_row(*, submission: Any, version_id: int, spec: Spec, initiator: User,
-                     state: InstanceState, urgent: bool, now: datetime) -> Instance:
-    """The row for a just-started instance (inserted by `save(..., created=True)`)."""
-    return Instance(company_id=submission.company_id, submission=submission,
-                    template_id=submission.template_id, definition_version_id=version_id,
-                    initiator=initiator, title=submission.title or str(submission)[:200],
-                    state=state.to_dict(), urgent=urgent, started_at=now, revision=0)
+def new_instance_row(*, submission: Any, version_id: int, context: Sequence[Any],
+                     initiator: User, urgent: bool, now: datetime) -> Instance:
+    """The row for a just-started instance, with the `context` `current_spec` read (inserted,
+    state and all, by `save(..., created=True)`)."""
+    row = Instance(company_id=submission.company_id, submission=submission,
+                   template_id=submission.template_id, definition_version_id=version_id,
+                   initiator=initiator, title=submission.title or str(submission)[:200],
+                   urgent=urgent, started_at=now, revision=0)
+    _set_context(row, context, locked=True)
+    return row
 
 
 def current_nodes_text(spec: Spec, state: InstanceState) -> str:

@@ -16,7 +16,7 @@ from sopflow.audit.services import record
 from sopflow.core.clock import clock
 from sopflow.core.errors import Conflict, NotFound, ValidationFailed
 from sopflow.core.sql import Table, cursor
-from sopflow.org.models import Department, User
+from sopflow.org.models import Company, Department, User
 
 from .. import access, gates, schema_bridge
 from ..models import Attachment, Submission, TemplateVersion
@@ -233,13 +233,10 @@ def apply_workflow_updates(
     return submission
 
 
-def _counts_days(schema: dict[str, Any]) -> bool:
-    return any(item.get("type") == "date_range" for item in schema_bridge.iter_fields(schema))
-
-
 def _calendar(schema: dict[str, Any] | None, company: object | None) -> Any | None:
     """The company's working-day calendar when the form counts days (no queries otherwise)."""
-    if schema is None or not _counts_days(schema):
+    if schema is None or not any(item.get("type") == "date_range"
+                                 for item in schema_bridge.iter_fields(schema)):
         return None
     from sopflow.worktime.calendar import calendar_for
 
@@ -286,13 +283,11 @@ def _context(actor: User, submission: Submission | None) -> dict[str, Any]:
                       .values_list("pk", flat=True) if company_id else [])
     departments = _LazyIds(lambda: Department.objects.filter(company_id=company_id)
                            .values_list("pk", flat=True) if company_id else [])
-    schema = submission.version.schema if submission is not None else None
-    calendar = None
-    if schema is not None and _counts_days(schema):
-        calendar = _calendar(schema, submission.company if submission is not None else None)
     return {
         "resolve_attachment": resolve,
-        "calendar": calendar,
+        # The calendar needs only the company's id (no company row is read).
+        "calendar": _calendar(submission.version.schema,
+                              Company(pk=company_id)) if submission is not None else None,
         "known_people": people,
         "known_departments": departments,
     }
